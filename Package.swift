@@ -1,0 +1,91 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Rig adapters: one module each under `Sources/Mappers/<Name>Mapper`, with tests under
+/// `Tests/Mappers/<Name>MapperTests`. Adding a rig = adding a name here (see README, "Adding a rig").
+let mapperModules: [String] = [
+    "FiberMapper",
+    // rigmap:mapper-modules (scaffolding inserts new adapters above this line)
+]
+
+let package = Package(
+    name: "RigMapper",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rigmap", targets: ["rigmap"]),
+        .library(name: "MetadataModel", targets: ["MetadataModel"]),
+        .library(name: "RigMapperCore", targets: ["RigMapperCore"]),
+        .library(name: "MapperCatalog", targets: ["MapperCatalog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/mxcl/Version", from: "2.2.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "MetadataModel",
+            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
+        ),
+        .target(
+            name: "RigMapperCore",
+            dependencies: [
+                "MetadataModel",
+                .product(name: "Version", package: "Version"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The shipped YAML configs, embedded into the binary at build time so a copied release binary
+        // needs no resource bundle. A target of its own so SwiftPM tracks added and removed files.
+        .target(
+            name: "MapperConfigs",
+            path: "MapperConfigs",
+            exclude: ["README.md"],
+            plugins: ["EmbedConfigs"]
+        ),
+        .executableTarget(name: "ConfigEmbedder", path: "Sources/ConfigEmbedder"),
+        .plugin(name: "EmbedConfigs", capability: .buildTool(), dependencies: ["ConfigEmbedder"]),
+        .target(
+            name: "MapperCatalog",
+            dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) }
+        ),
+        .executableTarget(
+            name: "rigmap",
+            dependencies: [
+                "MetadataModel", "RigMapperCore", "MapperCatalog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "MetadataModelTests", dependencies: ["MetadataModel"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "RigMapperCoreTests",
+            dependencies: ["RigMapperCore", "MetadataModel", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(
+            name: "RigmapCLITests",
+            dependencies: ["rigmap", "MapperCatalog", "MetadataModel"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+        + mapperModules.map { name in
+            .target(
+                name: name,
+                dependencies: ["RigMapperCore", "MetadataModel"],
+                path: "Sources/Mappers/\(name)",
+                exclude: ["README.md"]
+            )
+        }
+        + mapperModules.map { name in
+            .testTarget(
+                name: "\(name)Tests",
+                dependencies: [.target(name: name), "RigMapperCore", "MetadataModel", "MapperCatalog"],
+                path: "Tests/Mappers/\(name)Tests",
+                resources: [.copy("Fixtures")]
+            )
+        },
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,114 @@
+import MetadataModel
+import RigMapperCore
+import Version
+
+/// Shared entry point of the fiber versions: read and check `fip.json`, settle implanted fibers, map.
+enum FiberMapping {
+    static let inputs: [InputPattern] = ["fip.json"]
+
+    static func run(
+        _ input: MapperInput, constants: FiberConstants, implantedFibers: [Int]?,
+        intendedMeasurements: [String: FiberMeasurements]?, acquisitionType: String?, ethicsReviewID: [String]?,
+        context: MapperContext
+    ) throws(DiagnosticError) -> MapperOutput {
+        let document = try input.readJSON()
+        let fip = try FIPInput.read(document, file: input.displayName, context: context)
+        var warnings: [Diagnostic] = []
+
+        if constants.rejectSessionEthicsReviewID && fip.sessionHasEthicsReviewID {
+            throw DiagnosticError(
+                "ethics_review_id is a constant of this mapper version and must not be in the session",
+                at: SourceLocation(file: input.displayName, jsonPath: JSONPath([.key("session"), .key("ethics_review_id")])))
+        }
+
+        let fibers: [Int]
+        if let implantedFibers {
+            guard !implantedFibers.isEmpty else {
+                throw DiagnosticError(
+                    "no implanted fibers for subject \(fip.subjectID): settings.implanted_fibers is empty; implanted fiber information is required")
+            }
+            fibers = implantedFibers
+        } else {
+            let procedures = input.sibling("procedures.json")
+            let document: JSONValue
+            do {
+                document = try procedures.readJSON()
+            } catch {
+                throw DiagnosticError(
+                    error.diagnostics.map { $0.message }.joined(separator: "; ")
+                        + " — no implanted fibers for subject \(fip.subjectID): set mappers.fiber.settings.implanted_fibers in the job, or put an aind-data-schema procedures.json beside the input",
+                    at: SourceLocation(file: procedures.displayName))
+            }
+            fibers = try ProceduresReader.implantedFibers(document, file: procedures.displayName)
+            guard !fibers.isEmpty else {
+                throw DiagnosticError(
+                    "no implanted fibers found in procedures data for subject \(fip.subjectID) (no Surgery → Probe implant → Fiber probe); implanted fiber information is required",
+                    at: SourceLocation(file: procedures.displayName))
+            }
+        }
+
+        if intendedMeasurements == nil {
+            warnings.append(Diagnostic(.warning, "no intended_measurements in settings: channels carry no intended measurement"))
+        }
+        let mapping = FIPMapping(constants: constants, input: fip, file: input.displayName)
+        if mapping.usesDefaultExposure(fip.rig) {
+            warnings.append(
+                Diagnostic(
+                    .warning, "no light source has task.delta_1: camera exposure time defaults to \(constants.defaultExposureTimeMicroseconds) µs",
+                    at: SourceLocation(file: input.displayName, jsonPath: JSONPath([.key("rig")]))))
+        }
+        let acquisition = mapping.acquisition(
+            .init(
+                implantedFibers: fibers, intendedMeasurements: intendedMeasurements,
+                acquisitionType: acquisitionType ?? "", ethicsReviewID: ethicsReviewID))
+        return MapperOutput(documents: [(.acquisition, acquisition.jsonValue)], warnings: warnings)
+    }
+}
+
+/// The fiber adapter's versions, for the mapper catalog.
+public enum FiberMapperVersions: MapperModule {
+    public static let mappers: [any Mapper.Type] = [FiberMapperV1_0.self, FiberMapperV1_4.self]
+}
+
+/// `fiber@1.0.0`: aind-metadata-mapper 1.0.0's FIPMapper. Acquisition type and ethics review id are fixed by the
+/// version's constants; the code entry is the VrForaging-Fip repository at the session's commit.
+public struct FiberMapperV1_0: Mapper {
+    public typealias Constants = FiberConstants
+    public typealias Settings = FiberSettingsV1_0
+
+    public static let identity = MapperIdentity(name: "fiber", version: Version(1, 0, 0))
+    public static let modalities = ["fib"]
+    public static let inputs = FiberMapping.inputs
+    public static let summary = "Fiber photometry (FIP) acquisition from fip.json, as aind-metadata-mapper 1.0.0"
+
+    public init() {}
+
+    public func map(_ input: MapperInput, constants: FiberConstants, settings: FiberSettingsV1_0, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
+        try FiberMapping.run(
+            input, constants: constants, implantedFibers: settings.implantedFibers,
+            intendedMeasurements: settings.intendedMeasurements, acquisitionType: constants.acquisitionType,
+            ethicsReviewID: constants.ethicsReviewID, context: context)
+    }
+}
+
+/// `fiber@1.4.0`: aind-metadata-mapper 1.4.0's FIPMapper. Acquisition type and ethics review id come from the
+/// job's settings; the code entry is the aind-physiology-fip package at the rig's reported version.
+public struct FiberMapperV1_4: Mapper {
+    public typealias Constants = FiberConstants
+    public typealias Settings = FiberSettingsV1_4
+
+    public static let identity = MapperIdentity(name: "fiber", version: Version(1, 4, 0))
+    public static let modalities = ["fib"]
+    public static let inputs = FiberMapping.inputs
+    public static let summary = "Fiber photometry (FIP) acquisition from fip.json, as aind-metadata-mapper 1.4.0"
+
+    public init() {}
+
+    public func map(_ input: MapperInput, constants: FiberConstants, settings: FiberSettingsV1_4, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
+        try FiberMapping.run(
+            input, constants: constants, implantedFibers: settings.implantedFibers,
+            intendedMeasurements: settings.intendedMeasurements,
+            acquisitionType: settings.acquisitionType ?? constants.acquisitionType,
+            ethicsReviewID: settings.ethicsReviewID ?? constants.ethicsReviewID, context: context)
+    }
+}

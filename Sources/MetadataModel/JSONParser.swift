@@ -1,0 +1,336 @@
+/// Where a problem sits in a JSON text: byte offset (0-based), line and column (1-based, columns in bytes).
+public struct TextPosition: Sendable, Hashable, CustomStringConvertible {
+    public let offset: Int
+    public let line: Int
+    public let column: Int
+
+    public init(offset: Int, line: Int, column: Int) {
+        self.offset = offset
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "line \(line), column \(column) (byte \(offset))" }
+}
+
+/// A JSON text that is not well-formed.
+public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public let position: TextPosition
+
+    public var description: String { "\(position): \(message)" }
+}
+
+/// A strict RFC 8259 parser that keeps key order and number text.
+///
+/// Duplicate keys keep the first key's position and the last value, as Python's `json` does.
+/// `NaN`, `Infinity`, comments, trailing commas, lone surrogates and invalid UTF-8 are errors.
+public struct JSONParser {
+    /// Nesting deeper than this is refused rather than risking the stack.
+    public static let maximumDepth = 512
+
+    private let bytes: [UInt8]
+    private var index = 0
+    private var depth = 0
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Parses one JSON document (surrounding white space allowed, nothing else).
+    public static func parse<Bytes: Collection>(_ data: Bytes) throws(JSONSyntaxError) -> JSONValue where Bytes.Element == UInt8 {
+        var parser = JSONParser(bytes: Array(data))
+        parser.skipWhitespace()
+        // A UTF-8 byte order mark is tolerated at the very start.
+        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
+        parser.skipWhitespace()
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        if parser.index < parser.bytes.count {
+            throw parser.error("unexpected content after the JSON value")
+        }
+        return value
+    }
+
+    /// Parses a JSON document from a string.
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    // MARK: - Values
+
+    private mutating func parseValue() throws(JSONSyntaxError) -> JSONValue {
+        guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
+        case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
+        case UInt8(ascii: "n"): try expectWord("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "N"), UInt8(ascii: "I"):
+            throw error("NaN and Infinity are not JSON numbers")
+        default:
+            throw error("unexpected character \(describe(bytes[index])), expected a value")
+        }
+    }
+
+    private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
+        try enter()
+        index += 1
+        var object = JSONObject()
+        skipWhitespace()
+        if peek(UInt8(ascii: "}")) {
+            index += 1
+            depth -= 1
+            return .object(object)
+        }
+        while true {
+            skipWhitespace()
+            guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
+            let key = try parseString()
+            skipWhitespace()
+            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(key)\"") }
+            index += 1
+            skipWhitespace()
+            let value = try parseValue()
+            object[key] = value
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) {
+                index += 1
+                continue
+            }
+            if peek(UInt8(ascii: "}")) {
+                index += 1
+                break
+            }
+            throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
+        }
+        depth -= 1
+        return .object(object)
+    }
+
+    private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
+        try enter()
+        index += 1
+        var array: [JSONValue] = []
+        skipWhitespace()
+        if peek(UInt8(ascii: "]")) {
+            index += 1
+            depth -= 1
+            return .array(array)
+        }
+        while true {
+            skipWhitespace()
+            array.append(try parseValue())
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) {
+                index += 1
+                continue
+            }
+            if peek(UInt8(ascii: "]")) {
+                index += 1
+                break
+            }
+            throw error(index < bytes.count ? "expected ',' or ']' in array" : "unexpected end of input in array")
+        }
+        depth -= 1
+        return .array(array)
+    }
+
+    private mutating func enter() throws(JSONSyntaxError) {
+        depth += 1
+        if depth > JSONParser.maximumDepth {
+            throw error("nesting deeper than \(JSONParser.maximumDepth) levels")
+        }
+    }
+
+    // MARK: - Strings
+
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
+        let start = index
+        index += 1  // opening quote
+        var scalars = String.UnicodeScalarView()
+        var runStart = index
+        var plain = true  // no escapes so far: decode the whole run at the end
+        while true {
+            guard index < bytes.count else {
+                index = start
+                throw error("unterminated string")
+            }
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte < 0x20 {
+                throw error("control character \(describe(byte)) must be escaped in a string")
+            }
+            if byte == UInt8(ascii: "\\") {
+                try appendUTF8(bytes[runStart..<index], to: &scalars, at: runStart)
+                plain = false
+                index += 1
+                guard index < bytes.count else { throw error("unterminated escape sequence") }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""): scalars.append("\"")
+                case UInt8(ascii: "\\"): scalars.append("\\")
+                case UInt8(ascii: "/"): scalars.append("/")
+                case UInt8(ascii: "b"): scalars.append("\u{08}")
+                case UInt8(ascii: "f"): scalars.append("\u{0C}")
+                case UInt8(ascii: "n"): scalars.append("\n")
+                case UInt8(ascii: "r"): scalars.append("\r")
+                case UInt8(ascii: "t"): scalars.append("\t")
+                case UInt8(ascii: "u"):
+                    let first = try parseHex4()
+                    if (0xD800...0xDBFF).contains(first) {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                            throw error("lone UTF-16 surrogate \\u\(hex(first)) in string")
+                        }
+                        index += 2
+                        let second = try parseHex4()
+                        guard (0xDC00...0xDFFF).contains(second) else {
+                            throw error("invalid UTF-16 surrogate pair in string")
+                        }
+                        try appendScalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00), to: &scalars)
+                    } else {
+                        try appendScalar(first, to: &scalars)
+                    }
+                default:
+                    index -= 1
+                    throw error("invalid escape \\\(Character(Unicode.Scalar(escaped)))")
+                }
+                runStart = index
+                continue
+            }
+            index += 1
+        }
+        let end = index
+        index += 1  // closing quote
+        if plain {
+            guard let s = String(validating: bytes[(start + 1)..<end], as: UTF8.self) else {
+                index = start
+                throw error("string is not valid UTF-8")
+            }
+            return s
+        }
+        try appendUTF8(bytes[runStart..<end], to: &scalars, at: runStart)
+        return String(scalars)
+    }
+
+    private func appendUTF8(_ run: ArraySlice<UInt8>, to scalars: inout String.UnicodeScalarView, at offset: Int) throws(JSONSyntaxError) {
+        if run.isEmpty { return }
+        guard let s = String(validating: run, as: UTF8.self) else {
+            throw JSONSyntaxError(message: "string is not valid UTF-8", position: position(of: offset))
+        }
+        scalars.append(contentsOf: s.unicodeScalars)
+    }
+
+    private func appendScalar(_ value: UInt32, to scalars: inout String.UnicodeScalarView) throws(JSONSyntaxError) {
+        guard let scalar = Unicode.Scalar(value) else {
+            throw error("lone UTF-16 surrogate \\u\(hex(value)) in string")
+        }
+        scalars.append(scalar)
+    }
+
+    private mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("incomplete \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[index]
+            let digit: UInt32
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(b - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(b - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(b - UInt8(ascii: "A") + 10)
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            value = value * 16 + digit
+            index += 1
+        }
+        return value
+    }
+
+    // MARK: - Numbers
+
+    private mutating func parseNumber() throws(JSONSyntaxError) -> JSONNumber {
+        let start = index
+        if peek(UInt8(ascii: "-")) { index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in number") }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            if index < bytes.count, isDigit(bytes[index]) { throw error("leading zeros are not allowed in numbers") }
+        } else {
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if peek(UInt8(ascii: ".")) {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit after '.' in number") }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
+            index += 1
+            if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in exponent") }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+        // ASCII only, so this cannot fail.
+        let literal = String(decoding: bytes[start..<index], as: UTF8.self)
+        let number = JSONNumber(validatedLiteral: literal)
+        if !number.isInteger && !number.doubleValue.isFinite {
+            index = start
+            throw error("number \(literal) is out of range for a 64-bit float")
+        }
+        return number
+    }
+
+    // MARK: - Helpers
+
+    private func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    private func peek(_ b: UInt8) -> Bool { index < bytes.count && bytes[index] == b }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expectWord(_ word: String) throws(JSONSyntaxError) {
+        let w = Array(word.utf8)
+        guard index + w.count <= bytes.count, bytes[index..<(index + w.count)].elementsEqual(w) else {
+            throw error("invalid literal, expected '\(word)'")
+        }
+        index += w.count
+    }
+
+    private func describe(_ byte: UInt8) -> String {
+        if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "0x" + hex(UInt32(byte))
+    }
+
+    private func hex(_ v: UInt32) -> String {
+        let s = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - s.count)) + s
+    }
+
+    private func error(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(message: message, position: position(of: min(index, bytes.count)))
+    }
+
+    private func position(of offset: Int) -> TextPosition {
+        var line = 1
+        var lineStart = 0
+        var i = 0
+        while i < offset {
+            if bytes[i] == 0x0A {
+                line += 1
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        return TextPosition(offset: offset, line: line, column: offset - lineStart + 1)
+    }
+}

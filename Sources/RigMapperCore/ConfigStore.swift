@@ -1,0 +1,89 @@
+import Foundation
+
+/// The `MapperConfigs/` files: the copy built into the binary, optionally overridden by a folder on disk.
+///
+/// A release binary carries every shipped config (embedded at build time), so it runs from anywhere without
+/// resource bundles. `rigmap --config DIR` or the `RIGMAP_CONFIG_DIR` environment variable names a folder laid out
+/// like `MapperConfigs/` (`fiber/1.4.0.yaml`, `job_types/…`); a file there replaces the built-in file of the same
+/// relative path, and files only there are added.
+public struct ConfigStore: Sendable {
+    /// One config file.
+    public struct File: Sendable, Hashable {
+        /// Path relative to the config root, e.g. `fiber/1.4.0.yaml`.
+        public let relativePath: String
+        public let contents: String
+        /// How to name the file in messages: `MapperConfigs/fiber/1.4.0.yaml` or the override file's path.
+        public let displayName: String
+    }
+
+    /// A version's parsed `MapperConfigs/<name>/<version>.yaml`.
+    public struct VersionConfig: Sendable {
+        public let file: File
+        /// The `constants:` section (an empty mapping when absent).
+        public let constants: ConfigValue
+        /// The `settings:` section: defaults for the mapper's settings (an empty mapping when absent).
+        public let settings: ConfigValue
+    }
+
+    public private(set) var files: [String: File]
+
+    /// A store of the built-in files, overridden by `overrideDirectory` when given.
+    public init(embedded: [String: String], overrideDirectory: URL? = nil) throws(DiagnosticError) {
+        var files: [String: File] = [:]
+        for (path, contents) in embedded {
+            files[path] = File(relativePath: path, contents: contents, displayName: "MapperConfigs/\(path) (built in)")
+        }
+        if let overrideDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: overrideDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw DiagnosticError("config folder does not exist", at: SourceLocation(file: overrideDirectory.path))
+            }
+            let root = overrideDirectory.standardizedFileURL.path
+            let enumerator = FileManager.default.enumerator(atPath: root)
+            while let relative = enumerator?.nextObject() as? String {
+                guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") else { continue }
+                let url = URL(fileURLWithPath: root).appendingPathComponent(relative)
+                guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+                    throw DiagnosticError("cannot read config file (or it is not UTF-8)", at: SourceLocation(file: url.path))
+                }
+                files[relative] = File(relativePath: relative, contents: text, displayName: url.path)
+            }
+        }
+        self.files = files
+    }
+
+    /// The file at `relativePath`, if any.
+    public func file(_ relativePath: String) -> File? { files[relativePath] }
+
+    /// The parsed config of one mapper version.
+    ///
+    /// - Throws: when the file is missing, malformed, has keys other than `mapper`, `version`, `description`,
+    ///   `constants`, `settings`, or names another mapper or version than its path.
+    public func versionConfig(for identity: MapperIdentity) throws(DiagnosticError) -> VersionConfig {
+        let path = "\(identity.name)/\(identity.version).yaml"
+        guard let file = files[path] else {
+            throw DiagnosticError("no config file for \(identity); expected MapperConfigs/\(path)")
+        }
+        let root = try ConfigValue.parseYAML(file.contents, file: file.displayName)
+        guard case .mapping = root.kind else {
+            throw DiagnosticError("a mapper config must be a mapping", at: root.location)
+        }
+        var collector = DiagnosticCollector()
+        let allowed = ["mapper", "version", "description", "constants", "settings"]
+        for key in root.keys where !allowed.contains(key) {
+            collector.error("unknown key '\(key)' in mapper config (allowed: \(allowed.joined(separator: ", ")))", at: root[key]?.location)
+        }
+        if let mapper = root["mapper"], mapper.scalarText != identity.name {
+            collector.error("config names mapper '\(mapper.scalarText ?? "?")' but its path is for '\(identity.name)'", at: mapper.location)
+        }
+        if let version = root["version"], version.scalarText != identity.version.description {
+            collector.error("config names version '\(version.scalarText ?? "?")' but its path is for \(identity.version)", at: version.location)
+        }
+        try collector.check()
+        func section(_ key: String) -> ConfigValue {
+            guard let value = root[key], !value.isNull else { return ConfigValue(.mapping([]), location: root.location) }
+            return value
+        }
+        return VersionConfig(file: file, constants: section("constants"), settings: section("settings"))
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Yams
+
+/// A YAML value that remembers where each part was written (file, line, column).
+///
+/// Job files, job types and `MapperConfigs/` files are read into `ConfigValue`s, layered with
+/// ``merging(_:)`` (mappings merge key by key, scalars and lists replace), and decoded into a mapper's
+/// `Settings` with ``ConfigDecoder``, which reports unknown keys and type mismatches at their `file:line:column`.
+public struct ConfigValue: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case null
+        /// A scalar: its text and whether it was quoted (quoted text is always a string).
+        case scalar(String, quoted: Bool)
+        case sequence([ConfigValue])
+        case mapping([(key: String, value: ConfigValue)])
+
+        public static func == (a: Kind, b: Kind) -> Bool {
+            switch (a, b) {
+            case (.null, .null): return true
+            case let (.scalar(x, qx), .scalar(y, qy)): return x == y && qx == qy
+            case let (.sequence(x), .sequence(y)): return x == y
+            case let (.mapping(x), .mapping(y)):
+                return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            default: return false
+            }
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            switch self {
+            case .null: hasher.combine(0)
+            case let .scalar(s, q): hasher.combine(s); hasher.combine(q)
+            case let .sequence(x): hasher.combine(x)
+            case let .mapping(x):
+                for (k, v) in x { hasher.combine(k); hasher.combine(v) }
+            }
+        }
+    }
+
+    public var kind: Kind
+    /// Where the value was written; `nil` for values made in code.
+    public var location: SourceLocation?
+
+    public init(_ kind: Kind, location: SourceLocation? = nil) {
+        self.kind = kind
+        self.location = location
+    }
+
+    public static func == (a: ConfigValue, b: ConfigValue) -> Bool { a.kind == b.kind }
+    public func hash(into hasher: inout Hasher) { hasher.combine(kind) }
+
+    /// An empty mapping.
+    public static let emptyMapping = ConfigValue(.mapping([]))
+
+    /// The member `key` of a mapping.
+    public subscript(key: String) -> ConfigValue? {
+        guard case .mapping(let members) = kind else { return nil }
+        return members.last { $0.key == key }?.value
+    }
+
+    /// The keys of a mapping, in order.
+    public var keys: [String] {
+        guard case .mapping(let members) = kind else { return [] }
+        return members.map(\.key)
+    }
+
+    /// The scalar text, when this is an unquoted or quoted scalar.
+    public var scalarText: String? {
+        if case .scalar(let s, _) = kind { return s }
+        return nil
+    }
+
+    /// `true` for YAML null (`null`, `~`, empty).
+    public var isNull: Bool {
+        if case .null = kind { return true }
+        return false
+    }
+
+    /// This value with `overlay` laid over it: mappings merge key by key (recursively), anything else replaces.
+    public func merging(_ overlay: ConfigValue) -> ConfigValue {
+        guard case .mapping(var base) = kind, case .mapping(let top) = overlay.kind else { return overlay }
+        for (key, value) in top {
+            if let i = base.firstIndex(where: { $0.key == key }) {
+                base[i].value = base[i].value.merging(value)
+            } else {
+                base.append((key, value))
+            }
+        }
+        return ConfigValue(.mapping(base), location: overlay.location ?? location)
+    }
+
+    /// A copy whose every location names `file` (used when a value is read from text).
+    func located(in file: String) -> ConfigValue {
+        var copy = self
+        copy.location?.file = file
+        switch kind {
+        case .sequence(let items): copy.kind = .sequence(items.map { $0.located(in: file) })
+        case .mapping(let members): copy.kind = .mapping(members.map { ($0.key, $0.value.located(in: file)) })
+        default: break
+        }
+        return copy
+    }
+}
+
+extension ConfigValue {
+    /// Reads one YAML document. An empty document is an empty mapping.
+    ///
+    /// - Parameter file: the name used in error locations.
+    /// - Throws: ``DiagnosticError`` with `file:line:column` for malformed YAML or a non-string key.
+    public static func parseYAML(_ text: String, file: String) throws(DiagnosticError) -> ConfigValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw DiagnosticError([yamlDiagnostic(error, file: file)])
+        } catch {
+            throw DiagnosticError("cannot read YAML: \(error)", at: SourceLocation(file: file))
+        }
+        guard let node else { return ConfigValue(.mapping([]), location: SourceLocation(file: file, line: 1, column: 1)) }
+        var collector = DiagnosticCollector()
+        let value = convert(node, file: file, collector: &collector)
+        try collector.check()
+        return value
+    }
+
+    /// Reads a YAML file.
+    public static func load(contentsOf url: URL, displayName: String? = nil) throws(DiagnosticError) -> ConfigValue {
+        let name = displayName ?? url.path
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw DiagnosticError("cannot read file: \(error.localizedDescription)", at: SourceLocation(file: name))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DiagnosticError("file is not valid UTF-8", at: SourceLocation(file: name))
+        }
+        return try parseYAML(text, file: name)
+    }
+
+    private static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line, column: mark?.column)
+    }
+
+    private static func convert(_ node: Node, file: String, collector: inout DiagnosticCollector) -> ConfigValue {
+        switch node {
+        case .scalar(let scalar):
+            let loc = location(scalar.mark, file)
+            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal || scalar.style == .folded
+            if !quoted && node.null != nil { return ConfigValue(.null, location: loc) }
+            return ConfigValue(.scalar(scalar.string, quoted: quoted), location: loc)
+        case .sequence(let sequence):
+            return ConfigValue(.sequence(sequence.map { convert($0, file: file, collector: &collector) }), location: location(sequence.mark, file))
+        case .mapping(let mapping):
+            var members: [(key: String, value: ConfigValue)] = []
+            for (k, v) in mapping {
+                guard case .scalar(let keyScalar) = k else {
+                    collector.error("mapping keys must be plain strings", at: location(k.mark, file))
+                    continue
+                }
+                if members.contains(where: { $0.key == keyScalar.string }) {
+                    collector.error("duplicate key '\(keyScalar.string)'", at: location(keyScalar.mark, file))
+                    continue
+                }
+                var value = convert(v, file: file, collector: &collector)
+                if value.location == nil { value.location = location(keyScalar.mark, file) }
+                members.append((keyScalar.string, value))
+            }
+            return ConfigValue(.mapping(members), location: location(mapping.mark, file))
+        case .alias(let alias):
+            collector.error("YAML aliases are not supported in RigMapper configs", at: location(alias.mark, file))
+            return ConfigValue(.null, location: location(alias.mark, file))
+        }
+    }
+
+    private static func yamlDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _), let .composer(context, problem, mark, _):
+            let message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return Diagnostic(.error, "malformed YAML: \(message)", at: SourceLocation(file: file, line: mark.line, column: mark.column))
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return Diagnostic(
+                .error, "duplicate key(s) \(duplicates.map { "'\($0)'" }.joined(separator: ", "))",
+                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column))
+        case let .reader(problem, offset, _, _):
+            return Diagnostic(.error, "malformed YAML: \(problem)", at: SourceLocation(file: file, byteOffset: offset))
+        default:
+            return Diagnostic(.error, "malformed YAML: \(error)", at: SourceLocation(file: file))
+        }
+    }
+}

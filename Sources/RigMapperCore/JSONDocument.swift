@@ -1,0 +1,62 @@
+import Foundation
+import MetadataModel
+
+/// Reading JSON files with located errors, and writing files all-or-nothing.
+public enum JSONDocument {
+    /// Reads and parses a JSON file. Errors name the file and the line, column and byte offset.
+    public static func read(_ url: URL, displayName: String? = nil) throws(DiagnosticError) -> JSONValue {
+        let name = displayName ?? url.path
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: url.path) ? "cannot read file" : "no such file"
+            throw DiagnosticError(reason, at: SourceLocation(file: name))
+        }
+        return try parse(data, displayName: name)
+    }
+
+    /// Parses JSON bytes, naming `displayName` in errors.
+    public static func parse(_ data: Data, displayName: String) throws(DiagnosticError) -> JSONValue {
+        do {
+            return try JSONParser.parse(data)
+        } catch {
+            throw DiagnosticError(
+                "malformed JSON: \(error.message)",
+                at: SourceLocation(file: displayName, line: error.position.line, column: error.position.column, byteOffset: error.position.offset))
+        }
+    }
+
+    /// Writes several files so that either all of them appear or none does: each is written to a temporary file in
+    /// its destination folder first, and only when every write succeeded are they renamed into place.
+    public static func writeAtomically(_ files: [(url: URL, bytes: [UInt8])]) throws(DiagnosticError) {
+        var temporaries: [(URL, URL)] = []
+        func cleanUp() {
+            for (tmp, _) in temporaries { try? FileManager.default.removeItem(at: tmp) }
+        }
+        for (url, bytes) in files {
+            let directory = url.deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                cleanUp()
+                throw DiagnosticError("cannot create output folder: \(error.localizedDescription)", at: SourceLocation(file: directory.path))
+            }
+            let tmp = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            do {
+                try Data(bytes).write(to: tmp)
+            } catch {
+                cleanUp()
+                throw DiagnosticError("cannot write output: \(error.localizedDescription)", at: SourceLocation(file: url.path))
+            }
+            temporaries.append((tmp, url))
+        }
+        for (tmp, url) in temporaries {
+            if rename(tmp.path, url.path) != 0 {
+                let reason = String(cString: strerror(errno))
+                cleanUp()
+                throw DiagnosticError("cannot move output into place: \(reason)", at: SourceLocation(file: url.path))
+            }
+        }
+    }
+}

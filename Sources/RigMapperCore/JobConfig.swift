@@ -1,0 +1,137 @@
+import Foundation
+
+/// A `job.yaml`: which mappers run at which versions with which settings, and how strict the run is.
+///
+/// ```yaml
+/// job_type: vr_foraging_fiber
+/// experiment: experiments/patch-foraging
+/// timezone: America/Los_Angeles
+/// raise_if_invalid: true
+/// raise_if_mapper_errors: true
+/// mappers:
+///   fiber:
+///     version: "1.4.0"
+///     settings: {implanted_fibers: [0, 1]}
+/// ```
+public struct JobConfig: Sendable {
+    /// One entry under `mappers:`.
+    public struct MapperEntry: Sendable {
+        /// `version:` as written (exact or a range).
+        public var version: VersionRequirement?
+        /// Where `version:` was written.
+        public var versionLocation: SourceLocation?
+        /// `settings:`, laid over the version's defaults.
+        public var settings: ConfigValue?
+    }
+
+    public var jobType: String?
+    public var experiment: String?
+    /// IANA zone for rig timestamps written without an offset.
+    public var timezone: String?
+    public var raiseIfInvalid: Bool = true
+    public var raiseIfMapperErrors: Bool = true
+    public var mappers: [String: MapperEntry] = [:]
+    /// Mapper names in the order the job lists them.
+    public var mapperOrder: [String] = []
+    /// The file the job was read from.
+    public var file: String?
+
+    public init() {}
+
+    /// Reads a job file, reporting every problem (unknown keys, wrong types, bad versions or zones) with `file:line:column`.
+    public static func load(contentsOf url: URL, displayName: String? = nil) throws(DiagnosticError) -> JobConfig {
+        let name = displayName ?? url.path
+        return try parse(try ConfigValue.load(contentsOf: url, displayName: name), file: name)
+    }
+
+    /// Reads a job from YAML text.
+    public static func parse(yaml: String, file: String) throws(DiagnosticError) -> JobConfig {
+        try parse(try ConfigValue.parseYAML(yaml, file: file), file: file)
+    }
+
+    static func parse(_ root: ConfigValue, file: String) throws(DiagnosticError) -> JobConfig {
+        var job = JobConfig()
+        job.file = file
+        var c = DiagnosticCollector()
+        guard case .mapping(let members) = root.kind else {
+            throw DiagnosticError("a job file must be a mapping", at: root.location)
+        }
+        func string(_ v: ConfigValue, _ key: String) -> String? {
+            if v.isNull { return nil }
+            guard let s = v.scalarText else {
+                c.error("'\(key)' must be a string", at: v.location)
+                return nil
+            }
+            return s
+        }
+        func bool(_ v: ConfigValue, _ key: String) -> Bool? {
+            switch v.scalarText {
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
+            default:
+                c.error("'\(key)' must be true or false", at: v.location)
+                return nil
+            }
+        }
+        for (key, value) in members {
+            switch key {
+            case "job_type": job.jobType = string(value, key)
+            case "experiment": job.experiment = string(value, key)
+            case "timezone":
+                job.timezone = string(value, key)
+                if let tz = job.timezone, TimeZone(identifier: tz) == nil {
+                    c.error("unknown IANA time zone '\(tz)' (use a name such as America/Los_Angeles)", at: value.location)
+                }
+            case "raise_if_invalid": job.raiseIfInvalid = bool(value, key) ?? true
+            case "raise_if_mapper_errors": job.raiseIfMapperErrors = bool(value, key) ?? true
+            case "mappers":
+                if value.isNull { continue }
+                guard case .mapping(let entries) = value.kind else {
+                    c.error("'mappers' must be a mapping of mapper names", at: value.location)
+                    continue
+                }
+                for (name, entryValue) in entries {
+                    var entry = MapperEntry()
+                    if entryValue.isNull {
+                        job.mappers[name] = entry
+                        job.mapperOrder.append(name)
+                        continue
+                    }
+                    guard case .mapping(let fields) = entryValue.kind else {
+                        c.error("'mappers.\(name)' must be a mapping with 'version' and/or 'settings'", at: entryValue.location)
+                        continue
+                    }
+                    for (field, fieldValue) in fields {
+                        switch field {
+                        case "version":
+                            guard let text = string(fieldValue, "mappers.\(name).version") else { continue }
+                            if let requirement = VersionRequirement(text) {
+                                entry.version = requirement
+                                entry.versionLocation = fieldValue.location
+                            } else {
+                                c.error("invalid version '\(text)' for mapper '\(name)'; use 1.4.0, ^1.2, ~1.4.0 or '>=1.0.0 <2.0.0'", at: fieldValue.location)
+                            }
+                        case "settings":
+                            if fieldValue.isNull { continue }
+                            guard case .mapping = fieldValue.kind else {
+                                c.error("'mappers.\(name).settings' must be a mapping", at: fieldValue.location)
+                                continue
+                            }
+                            entry.settings = fieldValue
+                        default:
+                            c.error("unknown key 'mappers.\(name).\(field)' (allowed: version, settings)", at: fieldValue.location)
+                        }
+                    }
+                    job.mappers[name] = entry
+                    job.mapperOrder.append(name)
+                }
+            default:
+                c.error(
+                    "unknown key '\(key)' in job file (allowed: job_type, experiment, timezone, raise_if_invalid, raise_if_mapper_errors, mappers)",
+                    at: value.location)
+            }
+        }
+        try c.check()
+        return job
+    }
+}

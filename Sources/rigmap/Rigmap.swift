@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// `rigmap`: map rig outputs to aind-data-schema documents.
+@main
+struct Rigmap: ParsableCommand {
+    /// The RigMapper release.
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "rigmap",
+        abstract: "Map raw rig outputs to aind-data-schema 2.9.2 acquisition.json and instrument.json.",
+        discussion: """
+            Examples:
+              rigmap mappers
+              rigmap map --mapper fiber --input Examples/fip-session/fip.json \\
+                         --job Examples/fip-session/job.yaml --output out/
+              rigmap map --mapper fiber@1.0.0 --input fip.json --output out/
+
+            Configs: the MapperConfigs/ files are built into rigmap; --config DIR (or RIGMAP_CONFIG_DIR)
+            names a folder with the same layout whose files replace or add to them.
+            """,
+        version: Rigmap.version,
+        subcommands: [MappersCommand.self, MapCommand.self]
+    )
+}
