@@ -196,7 +196,7 @@ public struct JSONParser {
                         try appendScalar(first, to: &scalars)
                     }
                 default:
-                    index -= 1
+                    index -= 2
                     throw error("invalid escape \\\(Character(Unicode.Scalar(escaped)))")
                 }
                 runStart = index

@@ -1,0 +1,107 @@
+import Foundation
+import MetadataModel
+import Testing
+
+@Suite struct JSONNumberTests {
+    /// Pairs of (Double, what pydantic-core 2.46 prints), measured with `pydantic_core.to_json`.
+    static let pydanticFloats: [(Double, String)] = [
+        (1.0, "1.0"), (0.1, "0.1"), (1e-7, "1e-7"), (1e16, "1e16"), (1e17, "1e17"),
+        (123456789012345680.0, "1.2345678901234568e17"), (0.00001, "0.00001"), (0.0001, "0.0001"),
+        (1.5e300, "1.5e300"), (-0.0, "-0.0"), (2.5e-5, "0.000025"), (1234567890123456.0, "1234567890123456.0"),
+        (12345678901234567.0, "1.2345678901234568e16"), (65.26, "65.26"), (15.65, "15.65"), (-8.5, "-8.5"),
+        (100.0, "100.0"), (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e308"),
+    ]
+
+    @Test func floatsPrintAsPydanticDoes() {
+        for (value, expected) in Self.pydanticFloats {
+            #expect(JSONNumber.format(value) == expected, "\(value)")
+        }
+    }
+
+    @Test func integerLiteralsAreKeptDigitForDigit() throws {
+        let value = try JSONParser.parse("[12345678901234567890123, -0, 7]")
+        #expect(JSONWriter.compactString(value) == "[12345678901234567890123,-0,7]")
+    }
+
+    @Test func floatLiteralsAreNormalisedToThePydanticForm() throws {
+        let value = try JSONParser.parse("[1.50, 1E2, 2.5e-5, 10.0]")
+        #expect(JSONWriter.compactString(value) == "[1.5,100.0,0.000025,10.0]")
+    }
+
+    @Test func numbersCompareByValue() {
+        #expect(JSONNumber(1) == JSONNumber(1.0))
+        #expect(JSONNumber(2) != JSONNumber(2.5))
+    }
+}
+
+@Suite struct JSONWriterTests {
+    @Test func stringsAreEscapedAsPydanticDoes() {
+        // pydantic_core.to_json('a"b\\c\n\t\x01\x7fé\u2028/</script>😀')
+        let s = "a\"b\\c\n\t\u{01}\u{7F}é\u{2028}/</script>😀"
+        #expect(JSONWriter.compactString(.string(s)) == "\"a\\\"b\\\\c\\n\\t\\u0001\u{7F}é\u{2028}/</script>😀\"")
+    }
+
+    @Test func indentIsThreeSpacesAndEmptyContainersStayInline() {
+        let value: JSONValue = ["a": [], "b": [:], "c": [1, ["x": nil]]]
+        let expected = "{\n   \"a\": [],\n   \"b\": {},\n   \"c\": [\n      1,\n      {\n         \"x\": null\n      }\n   ]\n}"
+        #expect(JSONWriter.referenceString(value) == expected)
+    }
+}
+
+@Suite struct JSONParserTests {
+    func syntaxError(_ text: String) -> JSONSyntaxError? {
+        do {
+            _ = try JSONParser.parse(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func truncatedDocumentReportsLineColumnAndOffset() throws {
+        let error = try #require(syntaxError("{\n  \"a\": [1, 2,\n"))
+        #expect(error.position.line == 3)
+        #expect(error.position.offset == 16)
+        #expect(error.message.contains("end of input"))
+    }
+
+    @Test func badTokensAreLocated() throws {
+        let cases: [(String, Int, String)] = [
+            ("{\"a\": tru}", 6, "literal"),
+            ("{\"a\": NaN}", 6, "NaN"),
+            ("[01]", 2, "leading zeros"),
+            ("{\"a\" 1}", 5, "':'"),
+            ("[1,]", 3, "value"),
+            ("\"bad \\x escape\"", 5, "escape"),
+            ("\"\\ud800\"", 7, "surrogate"),
+            ("[1] 2", 4, "after the JSON value"),
+            ("{\"a\": 1e999}", 6, "out of range"),
+        ]
+        for (text, offset, fragment) in cases {
+            let error = try #require(syntaxError(text), "\(text)")
+            #expect(error.position.offset == offset, "\(text): \(error)")
+            #expect(error.message.contains(fragment), "\(text): \(error)")
+        }
+    }
+
+    @Test func invalidUTF8IsAnErrorNotACrash() throws {
+        let bytes: [UInt8] = Array("{\"a\": \"".utf8) + [0xFF, 0xFE] + Array("\"}".utf8)
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(bytes) }
+    }
+
+    @Test func deepNestingIsRefusedWithoutOverflow() throws {
+        let text = String(repeating: "[", count: 100_000)
+        let error = try #require(syntaxError(text))
+        #expect(error.message.contains("nesting"))
+    }
+
+    @Test func duplicateKeysKeepFirstPositionAndLastValue() throws {
+        let value = try JSONParser.parse(#"{"a": 1, "b": 2, "a": 3}"#)
+        #expect(JSONWriter.compactString(value) == #"{"a":3,"b":2}"#)
+    }
+
+    @Test func escapesAndSurrogatePairsDecode() throws {
+        let value = try JSONParser.parse(#""\u00e9\ud83d\ude00\n\/""#)
+        #expect(value == .string("é😀\n/"))
+    }
+}
