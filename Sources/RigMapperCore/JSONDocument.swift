@@ -51,12 +51,38 @@ public enum JSONDocument {
             }
             temporaries.append((tmp, url))
         }
+        // Move any existing destination aside first, so a failure half-way can put everything back.
+        var backups: [(URL, URL)] = []
+        var placed: [URL] = []
+        func rollBack() {
+            for url in placed { try? FileManager.default.removeItem(at: url) }
+            for (backup, url) in backups { _ = rename(backup.path, url.path) }
+            cleanUp()
+        }
+        for (tmp, url) in temporaries {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+                if isDirectory.boolValue {
+                    rollBack()
+                    throw DiagnosticError("cannot write output: a folder stands at this path", at: SourceLocation(file: url.path))
+                }
+                let backup = tmp.appendingPathExtension("previous")
+                if rename(url.path, backup.path) != 0 {
+                    let reason = String(cString: strerror(errno))
+                    rollBack()
+                    throw DiagnosticError("cannot replace existing output: \(reason)", at: SourceLocation(file: url.path))
+                }
+                backups.append((backup, url))
+            }
+        }
         for (tmp, url) in temporaries {
             if rename(tmp.path, url.path) != 0 {
                 let reason = String(cString: strerror(errno))
-                cleanUp()
+                rollBack()
                 throw DiagnosticError("cannot move output into place: \(reason)", at: SourceLocation(file: url.path))
             }
+            placed.append(url)
         }
+        for (backup, _) in backups { try? FileManager.default.removeItem(at: backup) }
     }
 }
