@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RigmapCLITests",
-            dependencies: ["rigmap", "MapperCatalog", "MetadataModel"],
+            dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -1,0 +1,147 @@
+import Foundation
+import MetadataModel
+import RigMapperCore
+import Testing
+
+let cliFixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+
+/// The `rigmap` binary built beside the test bundle.
+let rigmapBinary: URL = {
+    let candidates = [
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("rigmap"),
+        Bundle.main.bundleURL.appendingPathComponent("rigmap"),
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rigmap"),
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+}()
+
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `rigmap` as a user would, with a controlled environment.
+func rigmap(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = rigmapBinary
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["RIGMAP_CONFIG_DIR"] = nil
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+}
+
+func temporaryFolder() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("rigmap-cli-\(UUID().uuidString)")
+}
+
+@Suite struct CLITests {
+    let fip = cliFixtures.appendingPathComponent("fip.json").path
+    let job = cliFixtures.appendingPathComponent("job.yaml").path
+
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: rigmapBinary.path), "rigmap not found at \(rigmapBinary.path)")
+    }
+
+    @Test func mapWritesTheAcquisitionAndNothingElse() throws {
+        let out = temporaryFolder()
+        let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["acquisition_fiber.json"])
+        let doc = try JSONDocument.read(out.appendingPathComponent("acquisition_fiber.json"))
+        #expect(doc["acquisition_type"] == "AindVrForaging")
+        #expect(doc["ethics_review_id"] == ["2115"])
+        #expect(result.stdout.contains("fiber@1.4.0"))
+    }
+
+    @Test func outputIsIdenticalUnderAnyTimeZoneAndLocale() throws {
+        var outputs: [Data] = []
+        for env in [["TZ": "UTC"], ["TZ": "Asia/Tokyo", "LC_ALL": "C"], ["TZ": "America/Los_Angeles", "LANG": "de_DE.UTF-8"]] {
+            let out = temporaryFolder()
+            let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", out.path], environment: env)
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(try Data(contentsOf: out.appendingPathComponent("acquisition_fiber.json")))
+        }
+        #expect(Set(outputs).count == 1)
+    }
+
+    @Test func versionFlagPicksTheOlderMapper() throws {
+        let out = temporaryFolder()
+        let job10 = temporaryFolder()
+        try FileManager.default.createDirectory(at: job10, withIntermediateDirectories: true)
+        try "mappers: {fiber: {settings: {implanted_fibers: [1]}}}".write(to: job10.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let result = try rigmap(["map", "--mapper", "fiber@1.0.0", "--input", fip, "--job", job10.appendingPathComponent("job.yaml").path, "--output", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let doc = try JSONDocument.read(out.appendingPathComponent("acquisition_fiber.json"))
+        #expect(doc["ethics_review_id"] == ["2414"])
+        #expect(doc["data_streams"]?[0]?["code"]?[0]?["url"] == "https://github.com/AllenNeuralDynamics/Aind.Experiment.VrForaging-Fip")
+    }
+
+    @Test func badInputExitsOneWithLocatedErrorsAndWritesNothing() throws {
+        let dir = temporaryFolder()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let truncated = dir.appendingPathComponent("fip.json")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: fip)).prefix(150)).write(to: truncated)
+        let out = dir.appendingPathComponent("out")
+        let result = try rigmap(["map", "--mapper", "fiber", "--input", truncated.path, "--job", job, "--output", out.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("fip.json:"))
+        #expect(result.stderr.contains("fip.json:6:19: byte 126: error: malformed JSON: unterminated string"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test func unknownVersionListsAvailableVersions() throws {
+        let out = temporaryFolder()
+        let result = try rigmap(["map", "--mapper", "fiber@9.9.9", "--input", fip, "--job", job, "--output", out.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("available: 1.0.0, 1.4.0"))
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test func naiveTimestampWithoutZoneIsRefused() throws {
+        let dir = temporaryFolder()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let text = try String(contentsOfFile: fip, encoding: .utf8).replacingOccurrences(of: "2025-08-15 01:52:59.5-04:00", with: "2025-08-15 01:52:59.5")
+        try text.write(to: dir.appendingPathComponent("fip.json"), atomically: true, encoding: .utf8)
+        try "mappers: {fiber: {settings: {implanted_fibers: [0]}}}".write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let result = try rigmap([
+            "map", "--mapper", "fiber", "--input", dir.appendingPathComponent("fip.json").path, "--job", dir.appendingPathComponent("job.yaml").path,
+            "--output", dir.appendingPathComponent("out").path,
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("data_stream_metadata[0].start_time"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
+    }
+
+    @Test func mappersListsEveryVersion() throws {
+        let result = try rigmap(["mappers", "--json"])
+        #expect(result.status == 0)
+        let doc = try JSONParser.parse(result.stdout)
+        #expect(doc["mappers"]?["fiber"]?["versions"]?.objectValue?.keys.elementsEqual(["1.0.0", "1.4.0"]) == true)
+        #expect(doc["mappers"]?["fiber"]?["versions"]?["1.4.0"]?["inputs"] == ["fip.json"])
+        #expect(try rigmap(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+    }
+
+    @Test func configOverrideFolderIsUsed() throws {
+        let cfg = temporaryFolder()
+        try FileManager.default.createDirectory(at: cfg.appendingPathComponent("fiber"), withIntermediateDirectories: true)
+        let builtIn = try rigmap(["mappers"])
+        #expect(builtIn.status == 0)
+        // An override whose 1.4.0 file breaks the rules must be read (and refused), proving the folder is used.
+        try "mapper: fiber\nversion: 1.4.0\nbogus: 1\n".write(to: cfg.appendingPathComponent("fiber/1.4.0.yaml"), atomically: true, encoding: .utf8)
+        let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", temporaryFolder().path], environment: ["RIGMAP_CONFIG_DIR": cfg.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("unknown key 'bogus'"))
+        #expect(result.stderr.contains(cfg.path))
+    }
+}
