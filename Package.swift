@@ -49,13 +49,20 @@ let package = Package(
         .executableTarget(name: "ConfigEmbedder", path: "Sources/ConfigEmbedder"),
         .plugin(name: "EmbedConfigs", capability: .buildTool(), dependencies: ["ConfigEmbedder"]),
         .target(
+            name: "Resolver",
+            dependencies: [
+                "RigMapperCore", "MetadataModel",
+                .product(name: "Version", package: "Version"),
+            ]
+        ),
+        .target(
             name: "MapperCatalog",
             dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) }
         ),
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "RigMapperCore", "MapperCatalog",
+                "MetadataModel", "RigMapperCore", "MapperCatalog", "Resolver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,6 +71,10 @@ let package = Package(
         .testTarget(
             name: "RigMapperCoreTests",
             dependencies: ["RigMapperCore", "MetadataModel", .product(name: "Yams", package: "Yams")]
+        ),
+        .testTarget(
+            name: "ResolverTests",
+            dependencies: ["Resolver", "RigMapperCore", "MetadataModel", .product(name: "Version", package: "Version")]
         ),
         .testTarget(
             name: "RigmapCLITests",
@@ -82,7 +93,7 @@ let package = Package(
         + mapperModules.map { name in
             .testTarget(
                 name: "\(name)Tests",
-                dependencies: [.target(name: name), "RigMapperCore", "MetadataModel", "MapperCatalog"],
+                dependencies: [.target(name: name), "RigMapperCore", "MetadataModel", "MapperCatalog", "Resolver"],
                 path: "Tests/Mappers/\(name)Tests",
                 resources: [.copy("Fixtures")]
             )

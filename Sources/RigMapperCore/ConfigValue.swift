@@ -1,4 +1,5 @@
 import Foundation
+import MetadataModel
 import Yams
 
 /// A YAML value that remembers where each part was written (file, line, column).
@@ -186,5 +187,62 @@ extension ConfigValue {
         default:
             return Diagnostic(.error, "malformed YAML: \(error)", at: SourceLocation(file: file))
         }
+    }
+}
+
+extension ConfigValue {
+    /// The value as JSON, mappings in order: a stable form to hash and to print. Unquoted scalars that read as
+    /// JSON numbers or YAML booleans become numbers and booleans; everything else is a string.
+    public var jsonValue: JSONValue {
+        switch kind {
+        case .null: return .null
+        case .scalar(let s, let quoted):
+            if !quoted {
+                switch s {
+                case "true", "True", "TRUE": return .bool(true)
+                case "false", "False", "FALSE": return .bool(false)
+                default:
+                    if let first = s.utf8.first, first == UInt8(ascii: "-") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")),
+                        case .number(let n)? = try? JSONParser.parse(s)
+                    {
+                        return .number(n)
+                    }
+                }
+            }
+            return .string(s)
+        case .sequence(let items): return .array(items.map(\.jsonValue))
+        case .mapping(let members):
+            var object = JSONObject()
+            for (k, v) in members { object[k] = v.jsonValue }
+            return .object(object)
+        }
+    }
+
+    /// Every leaf (scalar, list, null, or empty mapping) with its dotted path, in order.
+    public var leaves: [(path: String, value: ConfigValue)] {
+        func walk(_ v: ConfigValue, _ prefix: String, _ out: inout [(path: String, value: ConfigValue)]) {
+            if case .mapping(let members) = v.kind, !members.isEmpty {
+                for (k, child) in members { walk(child, prefix.isEmpty ? k : prefix + "." + k, &out) }
+            } else {
+                out.append((prefix, v))
+            }
+        }
+        var out: [(path: String, value: ConfigValue)] = []
+        walk(self, "", &out)
+        return out
+    }
+
+    /// Whether a mapping path (dotted keys) exists in this value.
+    public func contains(path: String) -> Bool {
+        var current: ConfigValue? = self
+        for key in path.split(separator: ".") { current = current?[String(key)] }
+        return current != nil
+    }
+
+    /// The value at a dotted mapping path.
+    public func value(at path: String) -> ConfigValue? {
+        var current: ConfigValue? = self
+        for key in path.split(separator: ".") { current = current?[String(key)] }
+        return current
     }
 }

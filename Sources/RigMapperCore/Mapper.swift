@@ -148,10 +148,13 @@ public struct MapperOutput: Sendable {
     public var documents: [(kind: Kind, value: JSONValue)]
     /// Non-fatal notes (defaults used, values assumed), with where they come from.
     public var warnings: [Diagnostic]
+    /// Every file the mapper read, for provenance (hashes in `rigmap.lock`); the main input when left empty.
+    public var inputsRead: [MapperInput]
 
-    public init(documents: [(kind: Kind, value: JSONValue)], warnings: [Diagnostic] = []) {
+    public init(documents: [(kind: Kind, value: JSONValue)], warnings: [Diagnostic] = [], inputsRead: [MapperInput] = []) {
         self.documents = documents
         self.warnings = warnings
+        self.inputsRead = inputsRead
     }
 
     /// The standard file name for a document of `kind` made by mapper `name`: `acquisition_fiber.json`.

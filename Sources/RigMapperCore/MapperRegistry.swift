@@ -32,6 +32,16 @@ public struct RegisteredMapper: Sendable {
 
 }
 
+extension RegisteredMapper {
+    /// Decodes the version's constants and `settings` laid over its defaults, without mapping anything:
+    /// every unknown key or wrong type is reported at its `file:line:column`.
+    public func checkSettings(configs: ConfigStore, settings overlay: ConfigValue?) throws(DiagnosticError) {
+        let config = try configs.versionConfig(for: identity)
+        let merged = overlay.map { config.settings.merging($0) } ?? config.settings
+        try type.decodeConfiguration(config: config, settings: merged)
+    }
+}
+
 /// Every mapper version a binary knows, by name and version.
 ///
 /// Several versions of one mapper are registered side by side (`fiber@1.0.0`, `fiber@1.4.0`); a lookup names an
@@ -110,7 +120,8 @@ public struct MapperRegistry: Sendable {
 }
 
 extension Mapper {
-    static func decodeAndMap(input: MapperInput, config: ConfigStore.VersionConfig, settings: ConfigValue, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
+    @discardableResult
+    static func decodeConfiguration(config: ConfigStore.VersionConfig, settings: ConfigValue) throws(DiagnosticError) -> (Constants, Settings) {
         let what = "\(Self.identity)"
         var collector = DiagnosticCollector()
         var constants: Self.Constants?
@@ -127,6 +138,11 @@ extension Mapper {
         }
         try collector.check()
         guard let constants, let decoded else { throw DiagnosticError("internal: settings of \(what) not decoded") }
+        return (constants, decoded)
+    }
+
+    static func decodeAndMap(input: MapperInput, config: ConfigStore.VersionConfig, settings: ConfigValue, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
+        let (constants, decoded) = try decodeConfiguration(config: config, settings: settings)
         return try Self().map(input, constants: constants, settings: decoded, context: context)
     }
 }

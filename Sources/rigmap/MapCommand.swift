@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MapperCatalog
 import MetadataModel
+import Resolver
 import RigMapperCore
 
 /// `rigmap map`: run one mapper on one input.
@@ -10,15 +11,20 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Run one mapper on one input and write acquisition_<name>.json (and instrument_<name>.json).",
         discussion: """
-            The version is @VERSION when given, else the job's mappers.NAME.version, else the newest release.
-            Settings are the version's defaults (MapperConfigs/NAME/VERSION.yaml) with the job's
-            mappers.NAME.settings laid over them. Timestamps without a UTC offset take the job's `timezone`.
+            Version: @VERSION when given, else the job's mappers.NAME.version, else the experiment's rigmap.lock,
+            else the job type's default, else the newest release (see `rigmap resolve --explain`).
+            Settings: the version's defaults (MapperConfigs/NAME/VERSION.yaml), then the job type's, the job's
+            and --set, each laid over the last. Timestamps without a UTC offset take the job's `timezone`.
+
+            Besides the documents, DIR/rigmap.lock records the mapper version and the sha256 of every input and
+            of the settings (provenance). A job whose `experiment:` names DIR re-runs with the same versions.
 
             Exit status: 0 written; 1 bad input, settings or job (every problem printed, located; nothing written).
 
             Examples:
               rigmap map --mapper fiber --input fip.json --job job.yaml --output out/
               rigmap map --mapper fiber@1.0.0 --input session/fip.json --job job.yaml --output out/
+              rigmap map --mapper fiber --input fip.json --set fiber.implanted_fibers=[0,2] --output out/
             """
     )
 
@@ -28,12 +34,10 @@ struct MapCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The rig output to map (a file such as fip.json, or a session folder).", valueName: "path"))
     var input: String
 
-    @Option(name: .long, help: ArgumentHelp("Job file: mapper versions and settings, timezone.", valueName: "job.yaml"))
-    var job: String?
-
     @Option(name: .long, help: ArgumentHelp("Folder for the output files (created if missing).", valueName: "dir"))
     var output: String
 
+    @OptionGroup var jobOptions: JobOptions
     @OptionGroup var configOptions: ConfigOptions
 
     func run() throws {
@@ -45,37 +49,39 @@ struct MapCommand: ParsableCommand {
     }
 
     private func execute() throws(DiagnosticError) {
-        let registry = try MapperCatalog.registry()
-        let configs = try configOptions.store()
-        let jobConfig = try job.map { path throws(DiagnosticError) in try JobConfig.load(contentsOf: URL(fileURLWithPath: path), displayName: path) }
-
-        var (name, requirement) = try MapperRegistry.parse(spec: mapper)
-        let entry = jobConfig?.mappers[name]
-        if requirement == nil { requirement = entry?.version }
-        let chosen: RegisteredMapper
-        do {
-            chosen = try registry.resolve(name, requirement: requirement)
-        } catch {
-            if requirement != nil && requirement == entry?.version, let location = entry?.versionLocation {
-                throw DiagnosticError(error.diagnostics.map { Diagnostic($0.severity, $0.message, at: location) })
-            }
-            throw error
-        }
+        let resolver = try makeResolver(configOptions)
+        let (name, requirement) = try MapperRegistry.parse(spec: mapper)
+        var request = try jobOptions.request()
+        request.only = [name]
+        if let requirement { request.versionOverrides[name] = requirement }
+        let resolution = try resolver.resolve(request)
+        for warning in resolution.warnings { printError(warning.description) }
+        guard let resolved = resolution.mapper(name) else { throw DiagnosticError("internal: \(name) not resolved") }
 
         let inputURL = URL(fileURLWithPath: input)
         guard FileManager.default.fileExists(atPath: inputURL.path) else {
             throw DiagnosticError("no such file or folder", at: SourceLocation(file: input))
         }
-        let context = MapperContext(timeZone: jobConfig?.timezone)
-        let run = try chosen.run(MapperInput(url: inputURL, displayName: input), configs: configs, settings: entry?.settings, context: context)
+        let context = MapperContext(timeZone: resolution.timezone)
+        let run = try resolved.mapper.run(
+            MapperInput(url: inputURL, displayName: input), configs: resolver.configs, settings: resolved.settingsOverlay, context: context)
         for warning in run.output.warnings { printError(warning.description) }
 
         let outputURL = URL(fileURLWithPath: output)
-        let files = run.output.documents.map { document in
+        var files = run.output.documents.map { document in
             (url: outputURL.appendingPathComponent(MapperOutput.fileName(kind: document.kind, mapper: name)),
              bytes: JSONWriter.referenceBytes(document.value))
         }
+        let lockURL = outputURL.appendingPathComponent(LockFile.fileName)
+        // Keep the records of other mappers written to the same folder; an unreadable old lock is replaced.
+        var provenance = ((try? LockFile.load(lockURL)) ?? nil) ?? LockFile()
+        provenance.record(resolved, outputs: files.map(\.url.lastPathComponent), inputs: run.output.inputsRead.isEmpty ? [MapperInput(url: inputURL, displayName: input)] : run.output.inputsRead, rigmapVersion: Rigmap.version)
+        files.append((url: lockURL, bytes: Array(provenance.yaml.utf8)))
+        if let updated = resolution.updatedExperimentLock, let url = resolution.experimentLockURL {
+            files.append((url: url, bytes: Array(updated.yaml.utf8)))
+        }
         try JSONDocument.writeAtomically(files)
-        for file in files { print("wrote \(file.url.path) (\(chosen.identity))") }
+        for file in files { print("wrote \(file.url.path)") }
+        print("mapped with \(resolved.mapper.identity) (version from \(resolved.source.rawValue))")
     }
 }

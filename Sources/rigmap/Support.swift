@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MapperCatalog
+import Resolver
 import RigMapperCore
 
 /// Options every command that reads configs shares.
@@ -23,4 +24,29 @@ func printError(_ text: String) {
 func fail(_ error: DiagnosticError, code: Int32 = 1) -> ExitCode {
     for diagnostic in error.diagnostics { printError(diagnostic.description) }
     return ExitCode(code)
+}
+
+/// Options that describe a job: the job file, version and setting overrides.
+struct JobOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Job file: job type, experiment, timezone, mapper versions and settings.", valueName: "job.yaml"))
+    var job: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a setting: NAME.KEY=VALUE (VALUE is YAML). Repeatable.", valueName: "name.key=value"))
+    var settings: [String] = []
+
+    @Flag(name: .long, help: "Move experiment pins that contradict the requested versions instead of refusing.")
+    var updateLock = false
+
+    func request() throws(DiagnosticError) -> Resolver.Request {
+        let jobConfig = try job.map { path throws(DiagnosticError) in try JobConfig.load(contentsOf: URL(fileURLWithPath: path), displayName: path) } ?? JobConfig()
+        var request = Resolver.Request(job: jobConfig)
+        request.settingOverrides = try Resolver.settingOverrides(settings)
+        request.updateLock = updateLock
+        return request
+    }
+}
+
+/// The resolver over the shipped mappers and the configs in force.
+func makeResolver(_ options: ConfigOptions) throws(DiagnosticError) -> Resolver {
+    Resolver(registry: try MapperCatalog.registry(), configs: try options.store(), rigmapVersion: Rigmap.version)
 }

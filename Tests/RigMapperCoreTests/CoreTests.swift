@@ -152,13 +152,6 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] {
         #expect(merged["m"]?["y"]?.location?.file == "top")
     }
 
-    @Test func jobFileReportsEveryProblem() {
-        let yaml = "timezone: Mars/Base\nraise_if_invalid: maybe\nmapers: {}\nmappers:\n  fiber:\n    version: one\n    setings: {}\n"
-        let found = diagnostics { _ = try JobConfig.parse(yaml: yaml, file: "job.yaml") }
-        #expect(found.count == 5)
-        #expect(found.map { $0.location?.line ?? 0 } == [1, 2, 3, 6, 7])
-    }
-
     @Test func overrideFolderReplacesAndAddsFiles() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("echo"), withIntermediateDirectories: true)

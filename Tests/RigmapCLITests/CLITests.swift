@@ -57,7 +57,7 @@ func temporaryFolder() -> URL {
         let out = temporaryFolder()
         let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", out.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["acquisition_fiber.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["acquisition_fiber.json", "rigmap.lock"])
         let doc = try JSONDocument.read(out.appendingPathComponent("acquisition_fiber.json"))
         #expect(doc["acquisition_type"] == "AindVrForaging")
         #expect(doc["ethics_review_id"] == ["2115"])
@@ -71,8 +71,48 @@ func temporaryFolder() -> URL {
             let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", out.path], environment: env)
             #expect(result.status == 0, "\(result.stderr)")
             outputs.append(try Data(contentsOf: out.appendingPathComponent("acquisition_fiber.json")))
+            outputs.append(try Data(contentsOf: out.appendingPathComponent("rigmap.lock")))
         }
-        #expect(Set(outputs).count == 1)
+        #expect(Set(outputs.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)).count == 1)
+        #expect(Set(outputs.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)).count == 1)
+    }
+
+    @Test func provenanceLockRecordsVersionAndHashesAndRerunsIdentically() throws {
+        let first = temporaryFolder()
+        #expect(try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", first.path]).status == 0)
+        let lock = try String(contentsOf: first.appendingPathComponent("rigmap.lock"), encoding: .utf8)
+        #expect(lock.contains("mapper: \"fiber@1.4.0\""))
+        #expect(lock.contains(SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: fip)))))
+        // A job that names the first output folder as its experiment re-runs with the pinned version, byte for byte,
+        // even when it asks for a range that a newer version would satisfy.
+        let rerunDir = temporaryFolder()
+        try FileManager.default.createDirectory(at: rerunDir, withIntermediateDirectories: true)
+        let jobText = try String(contentsOfFile: job, encoding: .utf8).replacingOccurrences(of: "version: \"1.4.0\"", with: "version: \"^1.0\"")
+        try ("experiment: \(first.path)\n" + jobText).write(to: rerunDir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let second = temporaryFolder()
+        let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", rerunDir.appendingPathComponent("job.yaml").path, "--output", second.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("version from experiment"))
+        #expect(try Data(contentsOf: first.appendingPathComponent("acquisition_fiber.json")) == Data(contentsOf: second.appendingPathComponent("acquisition_fiber.json")))
+    }
+
+    @Test func pinAndResolveFromTheCommandLine() throws {
+        let exp = temporaryFolder()
+        let pin = try rigmap(["pin", "--experiment", exp.path, "fiber@1.0.0"])
+        #expect(pin.status == 0, "\(pin.stderr)")
+        let jobDir = temporaryFolder()
+        try FileManager.default.createDirectory(at: jobDir, withIntermediateDirectories: true)
+        try "experiment: \(exp.path)\nmappers:\n  fiber:\n    version: 1.4.0\n".write(to: jobDir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let refused = try rigmap(["resolve", "--job", jobDir.appendingPathComponent("job.yaml").path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("pins fiber@1.0.0"))
+        let moved = try rigmap(["resolve", "--job", jobDir.appendingPathComponent("job.yaml").path, "--update-lock", "--json", "--explain"])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        let report = try JSONParser.parse(moved.stdout)
+        #expect(report["mappers"]?["fiber"]?["version"] == "1.4.0")
+        #expect(report["mappers"]?["fiber"]?["source"] == "job")
+        #expect(report["mappers"]?["fiber"]?["explain"]?["implanted_fibers"]?["layer"] == "config")
+        #expect(try String(contentsOf: exp.appendingPathComponent("rigmap.lock"), encoding: .utf8).contains("version: \"1.4.0\""))
     }
 
     @Test func versionFlagPicksTheOlderMapper() throws {

@@ -14,6 +14,7 @@ enum FiberMapping {
         let document = try input.readJSON()
         let fip = try FIPInput.read(document, file: input.displayName, context: context)
         var warnings: [Diagnostic] = []
+        var inputsRead = [input]
 
         if constants.rejectSessionEthicsReviewID && fip.sessionHasEthicsReviewID {
             throw DiagnosticError(
@@ -39,6 +40,7 @@ enum FiberMapping {
                         + " — no implanted fibers for subject \(fip.subjectID): set mappers.fiber.settings.implanted_fibers in the job, or put an aind-data-schema procedures.json beside the input",
                     at: SourceLocation(file: procedures.displayName))
             }
+            inputsRead.append(procedures)
             fibers = try ProceduresReader.implantedFibers(document, file: procedures.displayName)
             guard !fibers.isEmpty else {
                 throw DiagnosticError(
@@ -61,7 +63,7 @@ enum FiberMapping {
             .init(
                 implantedFibers: fibers, intendedMeasurements: intendedMeasurements,
                 acquisitionType: acquisitionType ?? "", ethicsReviewID: ethicsReviewID))
-        return MapperOutput(documents: [(.acquisition, acquisition.jsonValue)], warnings: warnings)
+        return MapperOutput(documents: [(.acquisition, acquisition.jsonValue)], warnings: warnings, inputsRead: inputsRead)
     }
 }
 

@@ -2,6 +2,7 @@ import FiberMapper
 import Foundation
 import MapperCatalog
 import MetadataModel
+import Resolver
 import RigMapperCore
 import Testing
 

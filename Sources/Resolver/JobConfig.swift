@@ -1,4 +1,5 @@
 import Foundation
+import RigMapperCore
 
 /// A `job.yaml`: which mappers run at which versions with which settings, and how strict the run is.
 ///
@@ -24,7 +25,10 @@ public struct JobConfig: Sendable {
         public var settings: ConfigValue?
     }
 
+    /// `job_type:` — defaults from `MapperConfigs/job_types/<job_type>.yaml`.
     public var jobType: String?
+    /// `description:` (job types).
+    public var description: String?
     public var experiment: String?
     /// IANA zone for rig timestamps written without an offset.
     public var timezone: String?
@@ -33,25 +37,41 @@ public struct JobConfig: Sendable {
     public var mappers: [String: MapperEntry] = [:]
     /// Mapper names in the order the job lists them.
     public var mapperOrder: [String] = []
+    /// Which of these were written in the file (so a job type's value is only replaced by one the job sets).
+    public var explicitlySet: Set<String> = []
     /// The file the job was read from.
     public var file: String?
+    /// The folder of the job file: `experiment:` is relative to it.
+    public var directory: URL?
+
+    /// What a YAML file of this shape is: a job, or a job type (no `job_type`/`experiment`, may have `description`).
+    public enum Kind: Sendable {
+        case job
+        case jobType
+    }
 
     public init() {}
 
     /// Reads a job file, reporting every problem (unknown keys, wrong types, bad versions or zones) with `file:line:column`.
     public static func load(contentsOf url: URL, displayName: String? = nil) throws(DiagnosticError) -> JobConfig {
         let name = displayName ?? url.path
-        return try parse(try ConfigValue.load(contentsOf: url, displayName: name), file: name)
+        var job = try parse(try ConfigValue.load(contentsOf: url, displayName: name), file: name)
+        job.directory = url.deletingLastPathComponent()
+        return job
     }
 
     /// Reads a job from YAML text.
-    public static func parse(yaml: String, file: String) throws(DiagnosticError) -> JobConfig {
-        try parse(try ConfigValue.parseYAML(yaml, file: file), file: file)
+    public static func parse(yaml: String, file: String, kind: Kind = .job) throws(DiagnosticError) -> JobConfig {
+        try parse(try ConfigValue.parseYAML(yaml, file: file), file: file, kind: kind)
     }
 
-    static func parse(_ root: ConfigValue, file: String) throws(DiagnosticError) -> JobConfig {
+    static func parse(_ root: ConfigValue, file: String, kind: Kind = .job) throws(DiagnosticError) -> JobConfig {
         var job = JobConfig()
         job.file = file
+        let allowed: [String] =
+            kind == .job
+            ? ["job_type", "experiment", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "mappers"]
+            : ["description", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "mappers"]
         var c = DiagnosticCollector()
         guard case .mapping(let members) = root.kind else {
             throw DiagnosticError("a job file must be a mapping", at: root.location)
@@ -74,7 +94,13 @@ public struct JobConfig: Sendable {
             }
         }
         for (key, value) in members {
+            guard allowed.contains(key) else {
+                c.error("unknown key '\(key)' in \(kind == .job ? "job file" : "job type") (allowed: \(allowed.joined(separator: ", ")))", at: value.location)
+                continue
+            }
+            job.explicitlySet.insert(key)
             switch key {
+            case "description": job.description = string(value, key)
             case "job_type": job.jobType = string(value, key)
             case "experiment": job.experiment = string(value, key)
             case "timezone":
@@ -126,9 +152,7 @@ public struct JobConfig: Sendable {
                     job.mapperOrder.append(name)
                 }
             default:
-                c.error(
-                    "unknown key '\(key)' in job file (allowed: job_type, experiment, timezone, raise_if_invalid, raise_if_mapper_errors, mappers)",
-                    at: value.location)
+                break
             }
         }
         try c.check()

@@ -1,0 +1,174 @@
+import Foundation
+import RigMapperCore
+import Version
+
+/// A `rigmap.lock` (YAML): pinned mapper versions, and for outputs, what produced them.
+///
+/// The same format serves two purposes:
+/// - an **experiment lock** (`rigmap pin --experiment DIR`): `mappers:` pins each mapper to a version so every session
+///   of the experiment is mapped the same way, even after newer versions ship;
+/// - **provenance** beside outputs (written by `rigmap map`): `mappers:` as resolved plus `outputs:`, which records
+///   for each output file the mapper version, the sha256 of every input and of the merged settings. A job whose
+///   `experiment:` names a folder holding such a lock re-runs with the same versions.
+///
+/// ```yaml
+/// rigmap_version: 0.1.0
+/// created: 2026-11-22T11:50:00Z        # pins only
+/// mappers:
+///   fiber:
+///     version: 1.4.0
+///     config_sha256: 9f2c…
+/// outputs:
+///   acquisition_fiber.json:
+///     mapper: fiber@1.4.0
+///     settings_sha256: 41d0…
+///     inputs:
+///       fip.json: 5e1a…
+/// ```
+public struct LockFile: Sendable, Equatable {
+    /// One pinned mapper.
+    public struct Pin: Sendable, Equatable {
+        public var version: Version
+        /// sha256 of `MapperConfigs/<name>/<version>.yaml` when pinned.
+        public var configSHA256: String?
+
+        public init(version: Version, configSHA256: String?) {
+            self.version = version
+            self.configSHA256 = configSHA256
+        }
+    }
+
+    /// What produced one output file.
+    public struct OutputRecord: Sendable, Equatable {
+        /// `name@version`.
+        public var mapper: String
+        public var settingsSHA256: String
+        /// Input path (as given) → sha256 of its bytes, sorted by path.
+        public var inputs: [String: String]
+
+        public init(mapper: String, settingsSHA256: String, inputs: [String: String]) {
+            self.mapper = mapper
+            self.settingsSHA256 = settingsSHA256
+            self.inputs = inputs
+        }
+    }
+
+    /// The file name, in an experiment folder or beside outputs.
+    public static let fileName = "rigmap.lock"
+
+    public var rigmapVersion: String?
+    /// When the pins were made (UTC), for experiment locks; absent in provenance so reruns give identical bytes.
+    public var created: String?
+    public var mappers: [String: Pin] = [:]
+    public var outputs: [String: OutputRecord] = [:]
+
+    public init(rigmapVersion: String? = nil, created: String? = nil, mappers: [String: Pin] = [:], outputs: [String: OutputRecord] = [:]) {
+        self.rigmapVersion = rigmapVersion
+        self.created = created
+        self.mappers = mappers
+        self.outputs = outputs
+    }
+
+    /// Reads `url`; `nil` when there is no such file.
+    public static func load(_ url: URL, displayName: String? = nil) throws(DiagnosticError) -> LockFile? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let name = displayName ?? url.path
+        let root = try ConfigValue.load(contentsOf: url, displayName: name)
+        return try parse(root)
+    }
+
+    static func parse(_ root: ConfigValue) throws(DiagnosticError) -> LockFile {
+        var c = DiagnosticCollector()
+        var lock = LockFile()
+        for key in root.keys where !["rigmap_version", "created", "mappers", "outputs"].contains(key) {
+            c.error("unknown key '\(key)' in lock file", at: root[key]?.location)
+        }
+        lock.rigmapVersion = root["rigmap_version"]?.scalarText
+        lock.created = root["created"]?.scalarText
+        if let mappers = root["mappers"], !mappers.isNull {
+            for name in mappers.keys {
+                guard let entry = mappers[name], let text = entry["version"]?.scalarText, let version = Version(text) else {
+                    c.error("mappers.\(name).version must be an exact version such as 1.4.0", at: mappers[name]?.location)
+                    continue
+                }
+                lock.mappers[name] = Pin(version: version, configSHA256: entry["config_sha256"]?.scalarText)
+            }
+        }
+        if let outputs = root["outputs"], !outputs.isNull {
+            for file in outputs.keys {
+                guard let entry = outputs[file], let mapper = entry["mapper"]?.scalarText, let settings = entry["settings_sha256"]?.scalarText else {
+                    c.error("outputs.\(file) needs 'mapper' and 'settings_sha256'", at: outputs[file]?.location)
+                    continue
+                }
+                var inputs: [String: String] = [:]
+                if let list = entry["inputs"] {
+                    for path in list.keys { inputs[path] = list[path]?.scalarText }
+                }
+                lock.outputs[file] = OutputRecord(mapper: mapper, settingsSHA256: settings, inputs: inputs)
+            }
+        }
+        try c.check()
+        return lock
+    }
+
+    /// The lock as YAML, keys sorted: the same lock always gives the same bytes.
+    public var yaml: String {
+        var out = "# rigmap.lock — written by rigmap; edit with `rigmap pin`.\n"
+        if let rigmapVersion { out += "rigmap_version: \(quote(rigmapVersion))\n" }
+        if let created { out += "created: \(quote(created))\n" }
+        out += "mappers:" + (mappers.isEmpty ? " {}\n" : "\n")
+        for name in mappers.keys.sorted() {
+            guard let pin = mappers[name] else { continue }
+            out += "  \(quote(name)):\n    version: \(quote(pin.version.description))\n"
+            if let sha = pin.configSHA256 { out += "    config_sha256: \(quote(sha))\n" }
+        }
+        if !outputs.isEmpty {
+            out += "outputs:\n"
+            for file in outputs.keys.sorted() {
+                guard let record = outputs[file] else { continue }
+                out += "  \(quote(file)):\n    mapper: \(quote(record.mapper))\n    settings_sha256: \(quote(record.settingsSHA256))\n"
+                out += "    inputs:" + (record.inputs.isEmpty ? " {}\n" : "\n")
+                for path in record.inputs.keys.sorted() {
+                    out += "      \(quote(path)): \(quote(record.inputs[path] ?? ""))\n"
+                }
+            }
+        }
+        return out
+    }
+
+    /// A YAML double-quoted scalar.
+    private func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += String(format: "\\x%02X", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension LockFile {
+    /// Records provenance for `outputs` produced by `resolved` from `inputs` (replacing earlier records of the same
+    /// files and the mapper's pin). No timestamp is written, so a rerun gives identical bytes.
+    public mutating func record(_ resolved: Resolver.ResolvedMapper, outputs: [String], inputs: [MapperInput], rigmapVersion: String) {
+        self.rigmapVersion = rigmapVersion
+        mappers[resolved.name] = Pin(version: resolved.version, configSHA256: resolved.configSHA256)
+        var hashes: [String: String] = [:]
+        for input in inputs {
+            hashes[input.displayName] = SHA256.hex(ofFile: input.url) ?? "unreadable"
+        }
+        for output in outputs {
+            self.outputs[output] = OutputRecord(mapper: resolved.mapper.identity.description, settingsSHA256: resolved.settingsSHA256, inputs: hashes)
+        }
+    }
+}

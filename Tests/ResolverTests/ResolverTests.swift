@@ -1,0 +1,229 @@
+import Foundation
+import MetadataModel
+import Resolver
+import RigMapperCore
+import Testing
+import Version
+
+// A test mapper family: `probe` 1.0.0, 1.2.0, 1.3.0 and a 2.0.0-rc.1 pre-release; 1.5.0 arrives later.
+struct ProbeSettings: Decodable, Sendable {
+    var gain: Double
+    var channels: [Int]
+    var labels: [String: String]?
+}
+
+protocol ProbeVersion: Mapper where Settings == ProbeSettings, Constants == NoConstants {}
+extension ProbeVersion {
+    static var modalities: [String] { ["ecephys"] }
+    static var inputs: [InputPattern] { ["probe.json"] }
+    func map(_ input: MapperInput, constants: NoConstants, settings: ProbeSettings, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
+        MapperOutput(documents: [(.acquisition, ["version": .string(Self.identity.version.description), "gain": .float(settings.gain)])])
+    }
+}
+struct Probe1_0: ProbeVersion { static let identity = MapperIdentity(name: "probe", version: Version(1, 0, 0)) }
+struct Probe1_2: ProbeVersion { static let identity = MapperIdentity(name: "probe", version: Version(1, 2, 0)) }
+struct Probe1_3: ProbeVersion { static let identity = MapperIdentity(name: "probe", version: Version(1, 3, 0)) }
+struct Probe1_5: ProbeVersion { static let identity = MapperIdentity(name: "probe", version: Version(1, 5, 0)) }
+struct Probe2_0rc: ProbeVersion { static let identity = MapperIdentity(name: "probe", version: Version(2, 0, 0, pre: ["rc", "1"])) }
+
+let probeConfigs: [String: String] = {
+    var files: [String: String] = [:]
+    for v in ["1.0.0", "1.2.0", "1.3.0", "1.5.0", "2.0.0-rc.1"] {
+        files["probe/\(v).yaml"] = "mapper: probe\nversion: \(v)\nsettings:\n  gain: 1.0\n  channels: [0]\n"
+    }
+    files["job_types/probe_std.yaml"] = "mappers:\n  probe:\n    version: \"~1.2.0\"\n    settings:\n      gain: 2.0\n      labels: {a: x}\n"
+    return files
+}()
+
+func resolver(_ types: [any Mapper.Type] = [Probe1_0.self, Probe1_2.self, Probe1_3.self, Probe2_0rc.self]) throws -> Resolver {
+    Resolver(registry: try MapperRegistry(types), configs: try ConfigStore(embedded: probeConfigs), rigmapVersion: "9.9.9")
+}
+
+/// A job file written into a fresh folder (so `experiment:` paths resolve against it).
+func job(_ yaml: String, lock: String? = nil) throws -> JobConfig {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("resolver-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("exp"), withIntermediateDirectories: true)
+    try yaml.write(to: dir.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+    if let lock { try lock.write(to: dir.appendingPathComponent("exp/rigmap.lock"), atomically: true, encoding: .utf8) }
+    return try JobConfig.load(contentsOf: dir.appendingPathComponent("job.yaml"), displayName: "job.yaml")
+}
+
+func failure(_ body: () throws -> Void) -> [Diagnostic] {
+    do {
+        try body()
+        return []
+    } catch let error as DiagnosticError {
+        return error.diagnostics
+    } catch {
+        Issue.record("unexpected error \(error)")
+        return []
+    }
+}
+
+let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
+
+@Suite struct PrecedenceTests {
+    @Test func latestReleaseWhenNothingAsks() throws {
+        let r = try resolver().resolve(.init(job: try job("mappers: {probe: {}}")))
+        #expect(r.mapper("probe")?.version == Version(1, 3, 0))
+        #expect(r.mapper("probe")?.source == .latest)
+    }
+
+    @Test func jobTypeDefaultBeatsLatest() throws {
+        let r = try resolver().resolve(.init(job: try job("job_type: probe_std")))
+        #expect(r.mapper("probe")?.version == Version(1, 2, 0))
+        #expect(r.mapper("probe")?.source == .jobType)
+    }
+
+    @Test func experimentLockBeatsJobType() throws {
+        let r = try resolver().resolve(.init(job: try job("job_type: probe_std\nexperiment: exp\n", lock: pinned1_0)))
+        #expect(r.mapper("probe")?.version == Version(1, 0, 0))
+        #expect(r.mapper("probe")?.source == .experiment)
+    }
+
+    @Test func jobVersionBeatsJobTypeAndAgreesWithLock() throws {
+        let r = try resolver().resolve(.init(job: try job("job_type: probe_std\nmappers: {probe: {version: 1.3.0}}")))
+        #expect(r.mapper("probe")?.version == Version(1, 3, 0))
+        #expect(r.mapper("probe")?.source == .job)
+        // A range in the job that the pin satisfies resolves to the pin.
+        let pinned = try resolver().resolve(.init(job: try job("experiment: exp\nmappers: {probe: {version: '^1.0'}}", lock: pinned1_0)))
+        #expect(pinned.mapper("probe")?.version == Version(1, 0, 0))
+        #expect(pinned.mapper("probe")?.source == .experiment)
+    }
+
+    @Test func commandLineBeatsJob() throws {
+        var request = Resolver.Request(job: try job("mappers: {probe: {version: 1.3.0}}"))
+        request.versionOverrides["probe"] = VersionRequirement("1.0.0")
+        let r = try resolver().resolve(request)
+        #expect(r.mapper("probe")?.version == Version(1, 0, 0))
+        #expect(r.mapper("probe")?.source == .commandLine)
+    }
+}
+
+@Suite struct PinTests {
+    @Test func jobContradictingTheLockIsRefusedNamingBoth() throws {
+        let found = failure { _ = try resolver().resolve(.init(job: try job("experiment: exp\nmappers:\n  probe:\n    version: 1.3.0\n", lock: pinned1_0))) }
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("probe@1.3.0") == true)
+        #expect(found.first?.message.contains("pins probe@1.0.0") == true)
+        #expect(found.first?.location?.file == "job.yaml")
+        #expect(found.first?.location?.line == 4)
+    }
+
+    @Test func updateLockMovesThePin() throws {
+        var request = Resolver.Request(job: try job("experiment: exp\nmappers: {probe: {version: 1.3.0}}", lock: pinned1_0))
+        request.updateLock = true
+        let r = try resolver().resolve(request)
+        #expect(r.mapper("probe")?.version == Version(1, 3, 0))
+        #expect(r.updatedExperimentLock?.mappers["probe"]?.version == Version(1, 3, 0))
+        #expect(r.updatedExperimentLock?.rigmapVersion == "9.9.9")
+    }
+
+    @Test func pinSurvivesTheArrivalOfANewerVersion() throws {
+        let before = try resolver().resolve(.init(job: try job("experiment: exp\nmappers: {probe: {}}", lock: pinned1_0)))
+        let newer = try resolver([Probe1_0.self, Probe1_2.self, Probe1_3.self, Probe1_5.self])
+        let after = try newer.resolve(.init(job: try job("experiment: exp\nmappers: {probe: {}}", lock: pinned1_0)))
+        #expect(before.mapper("probe")?.version == Version(1, 0, 0))
+        #expect(after.mapper("probe")?.version == Version(1, 0, 0))
+        // Without the pin the newer version wins.
+        #expect(try newer.resolve(.init(job: try job("mappers: {probe: {}}"))).mapper("probe")?.version == Version(1, 5, 0))
+    }
+
+    @Test func pinRecordsExactVersionsConfigHashesAndTime() throws {
+        let lock = try resolver().pin(["probe@^1.0"], into: nil, now: Date(timeIntervalSince1970: 0))
+        #expect(lock.mappers["probe"]?.version == Version(1, 3, 0))
+        #expect(lock.mappers["probe"]?.configSHA256 == SHA256.hex(Array((probeConfigs["probe/1.3.0.yaml"] ?? "").utf8)))
+        #expect(lock.created == "1970-01-01T00:00:00Z")
+        #expect(lock.rigmapVersion == "9.9.9")
+        let reread = try LockFile.load(try writeTemp(lock.yaml))
+        #expect(reread == lock)
+    }
+
+    @Test func lockPinningAVersionThisBinaryLacksIsAnError() throws {
+        let found = failure { _ = try resolver().resolve(.init(job: try job("experiment: exp\nmappers: {probe: {}}", lock: "mappers:\n  probe:\n    version: 7.0.0\n"))) }
+        #expect(found.first?.message.contains("pins probe@7.0.0") == true)
+        #expect(found.first?.message.contains("available: 1.0.0, 1.2.0, 1.3.0, 2.0.0-rc.1") == true)
+    }
+
+    func writeTemp(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString).lock")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+}
+
+@Suite struct RangeAndMessageTests {
+    @Test func rangesResolveToTheNewestMatchAndSkipPreReleases() throws {
+        for (range, expected) in [("^1.0", "1.3.0"), ("~1.2.0", "1.2.0"), (">=1.0.0 <1.3.0", "1.2.0"), (">=1.0.0", "1.3.0"), ("2.0.0-rc.1", "2.0.0-rc.1")] {
+            let r = try resolver().resolve(.init(job: try job("mappers: {probe: {version: '\(range)'}}")))
+            #expect(r.mapper("probe")?.version.description == expected, "\(range)")
+        }
+    }
+
+    @Test func unknownMapperAndVersionListWhatExists() throws {
+        let unknownName = failure { _ = try resolver().resolve(.init(job: try job("mappers: {prob: {}}"))) }
+        #expect(unknownName.first?.message.contains("available: probe (1.0.0, 1.2.0, 1.3.0, 2.0.0-rc.1)") == true)
+        let unknownVersion = failure { _ = try resolver().resolve(.init(job: try job("mappers:\n  probe:\n    version: 4.0.0\n"))) }
+        #expect(unknownVersion.first?.message.contains("available: 1.0.0, 1.2.0, 1.3.0, 2.0.0-rc.1") == true)
+        #expect(unknownVersion.first?.location?.line == 3)
+        let unknownType = failure { _ = try resolver().resolve(.init(job: try job("job_type: nope"))) }
+        #expect(unknownType.first?.message.contains("available: probe_std") == true)
+    }
+}
+
+@Suite struct SettingsLayerTests {
+    @Test func layersMergeInOrderAndExplainTheirSource() throws {
+        var request = Resolver.Request(job: try job("job_type: probe_std\nmappers:\n  probe:\n    settings:\n      channels: [1, 2]\n      labels: {b: y}\n"))
+        request.settingOverrides = try Resolver.settingOverrides(["probe.gain=3.5"])
+        let r = try resolver().resolve(request)
+        let m = try #require(r.mapper("probe"))
+        #expect(m.settings.jsonValue == ["gain": 3.5, "channels": [1, 2], "labels": ["a": "x", "b": "y"]])
+        let layers = Dictionary(uniqueKeysWithValues: m.origins.map { ($0.path, $0.layer) })
+        #expect(layers == ["gain": "command_line", "channels": "job", "labels.a": "job_type", "labels.b": "job"])
+        #expect(m.origins.first { $0.path == "channels" }?.location?.line == 5)
+    }
+
+    @Test func unknownSettingKeysAreLocated() throws {
+        let found = failure { _ = try resolver().resolve(.init(job: try job("mappers:\n  probe:\n    settings:\n      gian: 2\n"))) }
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("unknown key 'gian'") == true)
+        #expect(found.first.map { "\($0.location?.file ?? ""):\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == "job.yaml:4:13")
+    }
+
+    @Test func malformedJobYAMLGivesLineAndColumn() {
+        let found = failure { _ = try job("mappers:\n  probe: {version: 1.0.0\n") }
+        #expect(found.first?.location?.file == "job.yaml")
+        #expect(found.first?.location?.line == 3)
+    }
+
+    @Test func jobFileReportsEveryProblem() {
+        let yaml = "timezone: Mars/Base\nraise_if_invalid: maybe\nmapers: {}\nmappers:\n  fiber:\n    version: one\n    setings: {}\n"
+        let found = failure { _ = try JobConfig.parse(yaml: yaml, file: "job.yaml") }
+        #expect(found.count == 5)
+        #expect(found.map { $0.location?.line ?? 0 } == [1, 2, 3, 6, 7])
+    }
+
+    @Test func jobTypeDefaultsForFlagsAndJobOverrides() throws {
+        let r = try resolver().resolve(.init(job: try job("raise_if_invalid: false\ntimezone: Europe/Berlin\n")))
+        #expect(r.raiseIfInvalid == false)
+        #expect(r.raiseIfMapperErrors == true)
+        #expect(r.timezone == "Europe/Berlin")
+    }
+
+    @Test func settingsHashIsStableAndSensitive() throws {
+        let a = try resolver().resolve(.init(job: try job("mappers: {probe: {settings: {gain: 2}}}"))).mapper("probe")?.settingsSHA256
+        let b = try resolver().resolve(.init(job: try job("mappers:\n  probe:\n    settings:\n      gain: 2\n"))).mapper("probe")?.settingsSHA256
+        let c = try resolver().resolve(.init(job: try job("mappers: {probe: {settings: {gain: 3}}}"))).mapper("probe")?.settingsSHA256
+        #expect(a == b)
+        #expect(a != c)
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test func knownVectors() {
+        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
