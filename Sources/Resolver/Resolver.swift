@@ -227,7 +227,18 @@ public struct Resolver: Sendable {
         // Settings layers.
         let config = try configs.versionConfig(for: chosen.identity)
         var layers: [(String, ConfigValue)] = [("config", config.settings)]
-        if let s = typeEntry?.settings { layers.append(("job_type", s)) }
+        if var s = typeEntry?.settings, case .mapping(let members) = s.kind {
+            // A job type serves a mapper family; its settings that the chosen version does not have (every setting
+            // a version accepts is listed in its config's `settings:`) are dropped with a warning, not refused.
+            let known = Set(config.settings.keys)
+            let kept = members.filter { known.contains($0.key) }
+            for (key, value) in members where !known.contains(key) {
+                warnings.append(
+                    Diagnostic(.warning, "job type setting '\(key)' does not apply to \(chosen.identity); ignored", at: value.location))
+            }
+            s.kind = .mapping(kept)
+            layers.append(("job_type", s))
+        }
         if let s = jobEntry?.settings { layers.append(("job", s)) }
         if let s = request.settingOverrides[name] { layers.append(("command_line", s)) }
         var overlay: ConfigValue?

@@ -29,7 +29,7 @@ struct Probe2_0rc: ProbeVersion { static let identity = MapperIdentity(name: "pr
 let probeConfigs: [String: String] = {
     var files: [String: String] = [:]
     for v in ["1.0.0", "1.2.0", "1.3.0", "1.5.0", "2.0.0-rc.1"] {
-        files["probe/\(v).yaml"] = "mapper: probe\nversion: \(v)\nsettings:\n  gain: 1.0\n  channels: [0]\n"
+        files["probe/\(v).yaml"] = "mapper: probe\nversion: \(v)\nsettings:\n  gain: 1.0\n  channels: [0]\n  labels: null\n"
     }
     files["job_types/probe_std.yaml"] = "mappers:\n  probe:\n    version: \"~1.2.0\"\n    settings:\n      gain: 2.0\n      labels: {a: x}\n"
     return files
@@ -225,5 +225,21 @@ let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+@Suite struct JobTypeAcrossVersionsTests {
+    @Test func jobTypeSettingsUnknownToTheChosenVersionAreDroppedWithAWarning() throws {
+        var files = probeConfigs
+        files["probe/1.0.0.yaml"] = "mapper: probe\nversion: 1.0.0\nsettings:\n  gain: 1.0\n  channels: [0]\n"  // no `labels`
+        let r = Resolver(registry: try MapperRegistry([Probe1_0.self, Probe1_2.self]), configs: try ConfigStore(embedded: files), rigmapVersion: "9")
+        // probe 1.0.0's settings type still accepts `labels`, but its config does not list it: the job type's is dropped.
+        let resolved = try r.resolve(.init(job: try job("job_type: probe_std\nmappers: {probe: {version: 1.0.0}}")))
+        #expect(resolved.mapper("probe")?.settings["labels"] == nil)
+        #expect(resolved.mapper("probe")?.settings["gain"]?.scalarText == "2.0")
+        #expect(resolved.warnings.contains { $0.message.contains("'labels' does not apply to probe@1.0.0") })
+        // The same key written in the job itself is checked strictly (here it is a real setting, so it is kept).
+        let strict = try r.resolve(.init(job: try job("mappers: {probe: {version: 1.0.0, settings: {labels: {a: b}}}}")))
+        #expect(strict.mapper("probe")?.settings["labels"]?["a"]?.scalarText == "b")
     }
 }
