@@ -46,8 +46,17 @@ let package = Package(
             exclude: ["README.md"],
             plugins: ["EmbedConfigs"]
         ),
-        .executableTarget(name: "ConfigEmbedder", path: "Sources/ConfigEmbedder"),
-        .plugin(name: "EmbedConfigs", capability: .buildTool(), dependencies: ["ConfigEmbedder"]),
+        // Host tool behind the build tool plugins: embeds configs, generates the mapper catalog, checks configs.
+        .executableTarget(name: "RigmapBuildTool", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .plugin(name: "EmbedConfigs", capability: .buildTool(), dependencies: ["RigmapBuildTool"]),
+        .plugin(name: "RegisterMappers", capability: .buildTool(), dependencies: ["RigmapBuildTool"]),
+        .plugin(
+            name: "NewMapper",
+            capability: .command(
+                intent: .custom(verb: "new-mapper", description: "Scaffold a rig adapter: swift package new-mapper --name probe"),
+                permissions: [.writeToPackageDirectory(reason: "Creates the adapter's module, config, tests and registers it in Package.swift")]
+            )
+        ),
         .target(
             name: "Resolver",
             dependencies: [
@@ -57,7 +66,8 @@ let package = Package(
         ),
         .target(
             name: "MapperCatalog",
-            dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) }
+            dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
+            plugins: ["RegisterMappers"]
         ),
         .executableTarget(
             name: "rigmap",
@@ -78,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RigmapCLITests",
-            dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore"],
+            dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore", "Resolver"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -12,12 +12,12 @@ struct EmbedConfigs: BuildToolPlugin {
             .filter { ["yaml", "yml"].contains($0.pathExtension) }
             .sorted { $0.path < $1.path }
         let output = context.pluginWorkDirectoryURL.appendingPathComponent("EmbeddedMapperConfigs.swift")
-        let tool = try context.tool(named: "ConfigEmbedder")
+        let tool = try context.tool(named: "RigmapBuildTool")
         return [
             .buildCommand(
                 displayName: "Embedding \(inputs.count) mapper config file(s)",
                 executable: tool.url,
-                arguments: [output.path, "EmbeddedMapperConfigs", target.directoryURL.path] + inputs.map(\.path),
+                arguments: ["embed", output.path, "EmbeddedMapperConfigs", target.directoryURL.path] + inputs.map(\.path),
                 inputFiles: inputs,
                 outputFiles: [output]
             )

@@ -1,12 +1,11 @@
 import Foundation
-import FiberMapper
 import MapperConfigs
 import RigMapperCore
 
 /// The one place that knows the adapter modules: every mapper version this binary ships, and the shipped configs.
 public enum MapperCatalog {
-    /// Adapter modules linked into this binary.
-    public static var modules: [any MapperModule.Type] { [FiberMapperVersions.self] }
+    /// Adapter modules linked into this binary (generated at build time from this target's dependencies).
+    public static var modules: [any MapperModule.Type] { GeneratedMapperModules.modules }
 
     /// Every mapper version of every module.
     public static var mapperTypes: [any Mapper.Type] { modules.flatMap { $0.mappers } }

@@ -1,0 +1,249 @@
+import Foundation
+import PackagePlugin
+
+/// Command plugin: scaffolds a new rig adapter.
+///
+///     swift package --allow-writing-to-package-directory new-mapper --name probe
+///
+/// Creates `Sources/Mappers/ProbeMapper` (a compiling adapter at 0.1.0 with a Settings type, an input pattern and a
+/// small real mapping), `MapperConfigs/probe/0.1.0.yaml`, `Tests/Mappers/ProbeMapperTests` (a fixture and a test
+/// that maps it) and a README, and registers the module in Package.swift at the `// rigmap:mapper-modules` marker.
+@main
+struct NewMapper: CommandPlugin {
+    func performCommand(context: PluginContext, arguments: [String]) async throws {
+        var extractor = ArgumentExtractor(arguments)
+        guard let raw = extractor.extractOption(named: "name").first else {
+            throw ScaffoldError("usage: swift package --allow-writing-to-package-directory new-mapper --name <name>")
+        }
+        let root = context.package.directoryURL
+        let plan = try Scaffold(rawName: raw, root: root)
+        try plan.write()
+        print("created mapper '\(plan.name)' (module \(plan.module)) at version 0.1.0:")
+        for file in plan.files.keys.sorted() { print("  \(file)") }
+        print("  Package.swift: added \"\(plan.module)\" to mapperModules")
+        print("next: swift build && swift run rigmap mappers")
+    }
+}
+
+struct ScaffoldError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+struct Scaffold {
+    let name: String  // probe
+    let module: String  // ProbeMapper
+    let typePrefix: String  // Probe
+    let root: URL
+    var files: [String: String] = [:]
+
+    static let marker = "// rigmap:mapper-modules"
+
+    init(rawName: String, root: URL) throws {
+        let trimmed = rawName.trimmingCharacters(in: .whitespaces)
+        guard let first = trimmed.unicodeScalars.first, CharacterSet.letters.contains(first),
+            trimmed.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII })
+        else {
+            throw ScaffoldError("invalid mapper name '\(rawName)': use ASCII letters and digits, starting with a letter (e.g. probe)")
+        }
+        var base = trimmed
+        if base.lowercased().hasSuffix("mapper") && base.count > 6 { base = String(base.dropLast(6)) }
+        name = base.lowercased()
+        typePrefix = base.prefix(1).uppercased() + base.dropFirst()
+        module = typePrefix + "Mapper"
+        self.root = root
+        files = Scaffold.templates(name: name, module: module, prefix: typePrefix)
+    }
+
+    func write() throws {
+        let fm = FileManager.default
+        let packageURL = root.appendingPathComponent("Package.swift")
+        guard var manifest = try? String(contentsOf: packageURL, encoding: .utf8) else {
+            throw ScaffoldError("cannot read \(packageURL.path)")
+        }
+        guard let markerRange = manifest.range(of: Scaffold.marker) else {
+            throw ScaffoldError("Package.swift has no '\(Scaffold.marker)' marker inside `mapperModules`; add it, then run again")
+        }
+        if manifest.contains("\"\(module)\"") {
+            throw ScaffoldError("a module named \(module) is already listed in Package.swift")
+        }
+        for existing in ["Sources/Mappers/\(module)", "Tests/Mappers/\(module)Tests", "MapperConfigs/\(name)"]
+        where fm.fileExists(atPath: root.appendingPathComponent(existing).path) {
+            throw ScaffoldError("\(existing) already exists: mapper '\(name)' is taken")
+        }
+        for (path, text) in files {
+            let url = root.appendingPathComponent(path)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        // Insert the module on its own line just above the marker, with the marker's indentation.
+        let lineStart = manifest[..<markerRange.lowerBound].lastIndex(of: "\n").map { manifest.index(after: $0) } ?? manifest.startIndex
+        let indent = String(manifest[lineStart..<markerRange.lowerBound])
+        manifest.insert(contentsOf: "\(indent)\"\(module)\",\n", at: lineStart)
+        try manifest.write(to: packageURL, atomically: true, encoding: .utf8)
+    }
+
+    static func templates(name: String, module: String, prefix: String) -> [String: String] {
+        let source = """
+            import MetadataModel
+            import RigMapperCore
+            import Version
+
+            /// Settings of \(name)@0.1.0 (`mappers.\(name).settings` in job.yaml); defaults in
+            /// `MapperConfigs/\(name)/0.1.0.yaml`.
+            public struct \(prefix)Settings: Decodable, Sendable {
+                /// Written to the acquisition's `acquisition_type`.
+                public var acquisitionType: String
+                /// Experimenters to record when the input names none.
+                public var experimenters: [String]?
+
+                enum CodingKeys: String, CodingKey {
+                    case acquisitionType = "acquisition_type"
+                    case experimenters
+                }
+            }
+
+            /// `\(name)@0.1.0`: maps `\(name).json` (subject, instrument, start and end time) to an Acquisition.
+            public struct \(prefix)MapperV0_1: Mapper {
+                public typealias Settings = \(prefix)Settings
+
+                public static let identity = MapperIdentity(name: "\(name)", version: Version(0, 1, 0))
+                public static let modalities = ["behavior"]
+                public static let inputs: [InputPattern] = ["\(name).json"]
+                public static let summary = "\(prefix) rig: acquisition from \(name).json"
+
+                public init() {}
+
+                public func map(_ input: MapperInput, constants: NoConstants, settings: \(prefix)Settings, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
+                    let document = try input.readJSON()
+                    var problems = DiagnosticCollector()
+                    func string(_ key: String) -> String? {
+                        let location = SourceLocation(file: input.displayName, jsonPath: JSONPath([.key(key)]))
+                        guard let value = document[key] else {
+                            problems.error("required field '\\(key)' is missing", at: location)
+                            return nil
+                        }
+                        guard let text = value.stringValue else {
+                            problems.error("must be a string, found \\(value.typeName)", at: location)
+                            return nil
+                        }
+                        return text
+                    }
+                    func time(_ key: String) -> Timestamp? {
+                        guard let text = string(key) else { return nil }
+                        do {
+                            return try context.timestamp(text, at: SourceLocation(file: input.displayName, jsonPath: JSONPath([.key(key)])))
+                        } catch {
+                            problems.append(contentsOf: error.diagnostics)
+                            return nil
+                        }
+                    }
+                    let subject = string("subject_id")
+                    let instrument = string("instrument_id")
+                    let start = time("start_time")
+                    let end = time("end_time")
+                    try problems.check()
+                    guard let subject, let instrument, let start, let end else { throw DiagnosticError(problems.diagnostics) }
+
+                    let stream = DataStream(
+                        streamStartTime: start, streamEndTime: end, modalities: [.behavior], activeDevices: [], configurations: [])
+                    var acquisition = Acquisition(
+                        subjectID: subject, acquisitionStartTime: start, acquisitionEndTime: end,
+                        acquisitionType: settings.acquisitionType, dataStreams: [stream])
+                    acquisition.instrumentID = instrument
+                    acquisition.experimenters = document["experimenters"]?.arrayValue?.compactMap(\\.stringValue) ?? settings.experimenters ?? []
+                    return MapperOutput(documents: [(.acquisition, acquisition.jsonValue)])
+                }
+            }
+
+            /// The \(name) adapter's versions, for the mapper catalog.
+            public enum \(module)Versions: MapperModule {
+                public static let mappers: [any Mapper.Type] = [\(prefix)MapperV0_1.self]
+            }
+
+            """
+        let config = """
+            # \(name)@0.1.0 — constants (fixed by the version) and settings defaults (a job may override them).
+            mapper: \(name)
+            version: 0.1.0
+            description: \(prefix) rig acquisition from \(name).json.
+            constants: {}
+            settings:
+              acquisition_type: \(prefix) session
+              experimenters: null
+
+            """
+        let fixture = """
+            {
+               "subject_id": "123456",
+               "instrument_id": "\(prefix)Rig-1",
+               "start_time": "2025-07-18T12:32:35.275046-07:00",
+               "end_time": "2025-07-18T13:02:35-07:00",
+               "experimenters": ["A. Researcher"]
+            }
+
+            """
+        let tests = """
+            import Foundation
+            import MapperCatalog
+            import MetadataModel
+            import RigMapperCore
+            import Testing
+
+            let fixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
+
+            @Suite struct \(prefix)MapperTests {
+                func run(_ url: URL) throws -> RegisteredMapper.Run {
+                    let mapper = try MapperCatalog.registry().resolve("\(name)")
+                    return try mapper.run(
+                        MapperInput(url: url, displayName: url.lastPathComponent), configs: try MapperCatalog.configStore(),
+                        settings: nil, context: MapperContext())
+                }
+
+                @Test func mapsTheFixture() throws {
+                    let output = try run(fixtures.appendingPathComponent("\(name).json")).output
+                    let acquisition = try #require(output.documents.first?.value)
+                    #expect(acquisition["subject_id"] == "123456")
+                    #expect(acquisition["instrument_id"] == "\(prefix)Rig-1")
+                    #expect(acquisition["acquisition_start_time"] == "2025-07-18T12:32:35.275046-07:00")
+                    #expect(acquisition["acquisition_start_tz"] == .int(-7))
+                    #expect(acquisition["acquisition_type"] == "\(prefix) session")
+                }
+
+                @Test func reportsEveryMissingField() throws {
+                    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\\(UUID().uuidString).json")
+                    try Data("{\\"subject_id\\": 7}".utf8).write(to: url)
+                    do {
+                        _ = try run(url)
+                        Issue.record("bad input was accepted")
+                    } catch let error as DiagnosticError {
+                        let paths = Set(error.diagnostics.compactMap { $0.location?.jsonPath?.description })
+                        #expect(paths == ["subject_id", "instrument_id", "start_time", "end_time"])
+                    }
+                }
+            }
+
+            """
+        let readme = """
+            # \(module) — \(prefix) rig
+
+            Maps `\(name).json` (`subject_id`, `instrument_id`, `start_time`, `end_time`, optional `experimenters`) to an
+            aind-data-schema Acquisition, written as `acquisition_\(name).json`.
+
+            | version | notes |
+            |---|---|
+            | `\(name)@0.1.0` | scaffolded by `new-mapper`; replace the mapping with the rig's real one |
+
+            Settings (`mappers.\(name).settings`): `acquisition_type`, `experimenters`; defaults in
+            `MapperConfigs/\(name)/0.1.0.yaml`. Fixtures: `Tests/Mappers/\(module)Tests/Fixtures/`.
+
+            """
+        return [
+            "Sources/Mappers/\(module)/\(module).swift": source,
+            "Sources/Mappers/\(module)/README.md": readme,
+            "MapperConfigs/\(name)/0.1.0.yaml": config,
+            "Tests/Mappers/\(module)Tests/Fixtures/\(name).json": fixture,
+            "Tests/Mappers/\(module)Tests/\(module)Tests.swift": tests,
+        ]
+    }
+}
