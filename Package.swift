@@ -64,6 +64,7 @@ let package = Package(
                 .product(name: "Version", package: "Version"),
             ]
         ),
+        .target(name: "Gather", dependencies: ["Resolver", "RigMapperCore", "MetadataModel"]),
         .target(
             name: "MapperCatalog",
             dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
@@ -85,6 +86,11 @@ let package = Package(
         .testTarget(
             name: "ResolverTests",
             dependencies: ["Resolver", "RigMapperCore", "MetadataModel", .product(name: "Version", package: "Version")]
+        ),
+        .testTarget(
+            name: "GatherTests",
+            dependencies: ["Gather", "Resolver", "RigMapperCore", "MetadataModel", "MapperCatalog"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "RigmapCLITests",

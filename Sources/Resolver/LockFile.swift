@@ -21,6 +21,7 @@ import Version
 /// outputs:
 ///   acquisition_fiber.json:
 ///     mapper: fiber@1.4.0
+///     sha256: 07c3…                      # of the output file
 ///     settings_sha256: 41d0…
 ///     inputs:
 ///       fip.json: 5e1a…
@@ -45,11 +46,14 @@ public struct LockFile: Sendable, Equatable {
         public var settingsSHA256: String
         /// Input path (as given) → sha256 of its bytes, sorted by path.
         public var inputs: [String: String]
+        /// sha256 of the output file itself, so an edited or stale file of the same name is not trusted.
+        public var sha256: String?
 
-        public init(mapper: String, settingsSHA256: String, inputs: [String: String]) {
+        public init(mapper: String, settingsSHA256: String, inputs: [String: String], sha256: String? = nil) {
             self.mapper = mapper
             self.settingsSHA256 = settingsSHA256
             self.inputs = inputs
+            self.sha256 = sha256
         }
     }
 
@@ -104,7 +108,7 @@ public struct LockFile: Sendable, Equatable {
                 if let list = entry["inputs"] {
                     for path in list.keys { inputs[path] = list[path]?.scalarText }
                 }
-                lock.outputs[file] = OutputRecord(mapper: mapper, settingsSHA256: settings, inputs: inputs)
+                lock.outputs[file] = OutputRecord(mapper: mapper, settingsSHA256: settings, inputs: inputs, sha256: entry["sha256"]?.scalarText)
             }
         }
         try c.check()
@@ -126,7 +130,9 @@ public struct LockFile: Sendable, Equatable {
             out += "outputs:\n"
             for file in outputs.keys.sorted() {
                 guard let record = outputs[file] else { continue }
-                out += "  \(quote(file)):\n    mapper: \(quote(record.mapper))\n    settings_sha256: \(quote(record.settingsSHA256))\n"
+                out += "  \(quote(file)):\n    mapper: \(quote(record.mapper))\n"
+                if let sha = record.sha256 { out += "    sha256: \(quote(sha))\n" }
+                out += "    settings_sha256: \(quote(record.settingsSHA256))\n"
                 out += "    inputs:" + (record.inputs.isEmpty ? " {}\n" : "\n")
                 for path in record.inputs.keys.sorted() {
                     out += "      \(quote(path)): \(quote(record.inputs[path] ?? ""))\n"
@@ -160,7 +166,7 @@ public struct LockFile: Sendable, Equatable {
 extension LockFile {
     /// Records provenance for `outputs` produced by `resolved` from `inputs` (replacing earlier records of the same
     /// files and the mapper's pin). No timestamp is written, so a rerun gives identical bytes.
-    public mutating func record(_ resolved: Resolver.ResolvedMapper, outputs: [String], inputs: [MapperInput], rigmapVersion: String) {
+    public mutating func record(_ resolved: Resolver.ResolvedMapper, outputs: [(name: String, bytes: [UInt8])], inputs: [MapperInput], rigmapVersion: String) {
         self.rigmapVersion = rigmapVersion
         mappers[resolved.name] = Pin(version: resolved.version, configSHA256: resolved.configSHA256)
         var hashes: [String: String] = [:]
@@ -168,7 +174,8 @@ extension LockFile {
             hashes[input.displayName] = SHA256.hex(ofFile: input.url) ?? "unreadable"
         }
         for output in outputs {
-            self.outputs[output] = OutputRecord(mapper: resolved.mapper.identity.description, settingsSHA256: resolved.settingsSHA256, inputs: hashes)
+            self.outputs[output.name] = OutputRecord(
+                mapper: resolved.mapper.identity.description, settingsSHA256: resolved.settingsSHA256, inputs: hashes, sha256: SHA256.hex(output.bytes))
         }
     }
 }

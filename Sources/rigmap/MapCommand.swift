@@ -75,7 +75,7 @@ struct MapCommand: ParsableCommand {
         let lockURL = outputURL.appendingPathComponent(LockFile.fileName)
         // Keep the records of other mappers written to the same folder; an unreadable old lock is replaced.
         var provenance = ((try? LockFile.load(lockURL)) ?? nil) ?? LockFile()
-        provenance.record(resolved, outputs: files.map(\.url.lastPathComponent), inputs: run.output.inputsRead.isEmpty ? [MapperInput(url: inputURL, displayName: input)] : run.output.inputsRead, rigmapVersion: Rigmap.version)
+        provenance.record(resolved, outputs: files.map { ($0.url.lastPathComponent, $0.bytes) }, inputs: run.output.inputsRead.isEmpty ? [MapperInput(url: inputURL, displayName: input)] : run.output.inputsRead, rigmapVersion: Rigmap.version)
         files.append((url: lockURL, bytes: Array(provenance.yaml.utf8)))
         if let updated = resolution.updatedExperimentLock, let url = resolution.experimentLockURL {
             files.append((url: url, bytes: Array(updated.yaml.utf8)))
