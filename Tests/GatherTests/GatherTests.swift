@@ -24,7 +24,7 @@ func gatherer(validate: @escaping @Sendable (JSONValue, String) -> [Diagnostic] 
 func session(fip: Data? = nil, extra: [String: String] = [:]) throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gather-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    try (fip ?? Data(contentsOf: gatherFixtures.appendingPathComponent("fip.json"))).write(to: dir.appendingPathComponent("fip.json"))
+    try (fip ?? Data(contentsOf: gatherFixtures.appendingPathComponent("fip-session/fip.json"))).write(to: dir.appendingPathComponent("fip.json"))
     for (name, text) in extra { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
     return dir
 }
@@ -62,7 +62,7 @@ func hashes(_ dir: URL) -> [String: String] {
     }
 
     @Test func anExactAcquisitionInTheSessionIsUsedAsIs() throws {
-        let given = try String(contentsOf: gatherFixtures.appendingPathComponent("fip.json"), encoding: .utf8)
+        let given = try String(contentsOf: gatherFixtures.appendingPathComponent("fip-session/fip.json"), encoding: .utf8)
         _ = given
         let acquisition = #"{"object_type": "Acquisition", "subject_id": "1", "acquisition_type": "given", "instrument_id": "X"}"#
         let instrument = #"{"object_type": "Instrument", "instrument_id": "X", "components": []}"#
