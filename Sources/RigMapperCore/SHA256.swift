@@ -25,14 +25,23 @@ public struct SHA256: Sendable {
 
     /// Adds bytes to the message.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes {
-            buffer.append(byte)
-            length &+= 1
+        let array = Array(bytes)
+        length &+= UInt64(array.count)
+        var index = 0
+        if !buffer.isEmpty {
+            let take = min(64 - buffer.count, array.count)
+            buffer.append(contentsOf: array[0..<take])
+            index = take
             if buffer.count == 64 {
-                compress(buffer)
+                compress(buffer[...])
                 buffer.removeAll(keepingCapacity: true)
             }
         }
+        while index + 64 <= array.count {
+            compress(array[index..<(index + 64)])
+            index += 64
+        }
+        if index < array.count { buffer.append(contentsOf: array[index...]) }
     }
 
     /// The 32-byte digest.
@@ -43,7 +52,7 @@ public struct SHA256: Sendable {
         while copy.buffer.count % 64 != 56 { copy.buffer.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { copy.buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         for start in stride(from: 0, to: copy.buffer.count, by: 64) {
-            copy.compress(Array(copy.buffer[start..<(start + 64)]))
+            copy.compress(copy.buffer[start..<(start + 64)])
         }
         return copy.state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
     }
@@ -61,10 +70,12 @@ public struct SHA256: Sendable {
         return hex(data)
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private mutating func compress(_ block: ArraySlice<UInt8>) {
         var w = [UInt32](repeating: 0, count: 64)
+        let base = block.startIndex
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+            let j = base + 4 * i
+            w[i] = UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)

@@ -226,6 +226,19 @@ let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
         #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
+
+    @Test func chunkedUpdatesEqualOneShot() {
+        let message = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        for chunk in [1, 7, 63, 64, 65, 200] {
+            var hasher = SHA256()
+            var i = 0
+            while i < message.count {
+                hasher.update(message[i..<min(i + chunk, message.count)])
+                i += chunk
+            }
+            #expect(hasher.finalize() == { var h = SHA256(); h.update(message); return h.finalize() }(), "chunk \(chunk)")
+        }
+    }
 }
 
 @Suite struct JobTypeAcrossVersionsTests {
