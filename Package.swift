@@ -78,14 +78,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test support shared by the suites and by adapter tests (thrown diagnostics, temporary folders).
+        .target(name: "MapperTesting", dependencies: ["RigMapperCore"]),
         .testTarget(name: "MetadataModelTests", dependencies: ["MetadataModel"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "RigMapperCoreTests",
-            dependencies: ["RigMapperCore", "MetadataModel", .product(name: "Yams", package: "Yams")]
+            dependencies: ["RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "ResolverTests",
-            dependencies: ["Resolver", "RigMapperCore", "MetadataModel", .product(name: "Version", package: "Version")]
+            dependencies: ["Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version")]
         ),
         .testTarget(
             name: "GatherTests",
@@ -109,7 +111,7 @@ let package = Package(
         + mapperModules.map { name in
             .testTarget(
                 name: "\(name)Tests",
-                dependencies: [.target(name: name), "RigMapperCore", "MetadataModel", "MapperCatalog", "Resolver"],
+                dependencies: [.target(name: name), "RigMapperCore", "MetadataModel", "MapperCatalog", "Resolver", "MapperTesting"],
                 path: "Tests/Mappers/\(name)Tests",
                 resources: [.copy("Fixtures")]
             )

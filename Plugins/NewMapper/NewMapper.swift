@@ -186,6 +186,7 @@ struct Scaffold {
         let tests = """
             import Foundation
             import MapperCatalog
+            import MapperTesting
             import MetadataModel
             import RigMapperCore
             import Testing
@@ -213,13 +214,9 @@ struct Scaffold {
                 @Test func reportsEveryMissingField() throws {
                     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\\(UUID().uuidString).json")
                     try Data("{\\"subject_id\\": 7}".utf8).write(to: url)
-                    do {
-                        _ = try run(url)
-                        Issue.record("bad input was accepted")
-                    } catch let error as DiagnosticError {
-                        let paths = Set(error.diagnostics.compactMap { $0.location?.jsonPath?.description })
-                        #expect(paths == ["subject_id", "instrument_id", "start_time", "end_time"])
-                    }
+                    let problems = thrownErrors { _ = try run(url) }
+                    let paths = Set(problems.compactMap { $0.location?.jsonPath?.description })
+                    #expect(paths == ["subject_id", "instrument_id", "start_time", "end_time"])
                 }
             }
 

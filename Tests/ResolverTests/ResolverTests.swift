@@ -1,4 +1,5 @@
 import Foundation
+import MapperTesting
 import MetadataModel
 import Resolver
 import RigMapperCore
@@ -48,17 +49,7 @@ func job(_ yaml: String, lock: String? = nil) throws -> JobConfig {
     return try JobConfig.load(contentsOf: dir.appendingPathComponent("job.yaml"), displayName: "job.yaml")
 }
 
-func failure(_ body: () throws -> Void) -> [Diagnostic] {
-    do {
-        try body()
-        return []
-    } catch let error as DiagnosticError {
-        return error.diagnostics
-    } catch {
-        Issue.record("unexpected error \(error)")
-        return []
-    }
-}
+func failure(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(body) }
 
 let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
 

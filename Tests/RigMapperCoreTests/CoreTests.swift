@@ -1,4 +1,5 @@
 import Foundation
+import MapperTesting
 import MetadataModel
 import RigMapperCore
 import Testing
@@ -40,17 +41,7 @@ struct EchoV2Beta: Mapper {
     }
 }
 
-func diagnostics(_ body: () throws -> Void) -> [Diagnostic] {
-    do {
-        try body()
-        return []
-    } catch let error as DiagnosticError {
-        return error.diagnostics
-    } catch {
-        Issue.record("unexpected error type: \(error)")
-        return []
-    }
-}
+func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(body) }
 
 @Suite struct RegistryTests {
     let registry: MapperRegistry

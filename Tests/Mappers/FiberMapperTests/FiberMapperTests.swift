@@ -1,6 +1,7 @@
 import FiberMapper
 import Foundation
 import MapperCatalog
+import MapperTesting
 import MetadataModel
 import Resolver
 import RigMapperCore
@@ -46,18 +47,8 @@ func sampleFIP() throws -> JSONValue {
     try JSONDocument.read(fixtures.appendingPathComponent("mapper-1.4.0/case_000/fip.json"))
 }
 
-/// The errors `body` throws (none when it succeeds); anything but a ``DiagnosticError`` is a test failure.
-func errors(_ body: () throws -> Void) -> [Diagnostic] {
-    do {
-        try body()
-        return []
-    } catch let error as DiagnosticError {
-        return error.diagnostics.filter { $0.severity == .error }
-    } catch {
-        Issue.record("unexpected error type: \(error)")
-        return []
-    }
-}
+/// The errors `body` throws (none when it succeeds).
+func errors(_ body: () throws -> Void) -> [Diagnostic] { thrownErrors(body) }
 
 @Suite struct FiberParityTests {
     @Test func bothReferenceVersionsHaveCases() {
