@@ -65,6 +65,7 @@ let package = Package(
             ]
         ),
         .target(name: "Gather", dependencies: ["Resolver", "RigMapperCore", "MetadataModel"]),
+        .target(name: "Composer", dependencies: ["MetadataModel"]),
         .target(
             name: "MapperCatalog",
             dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
@@ -73,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "RigMapperCore", "MapperCatalog", "Resolver",
+                "MetadataModel", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Gather",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -89,6 +90,7 @@ let package = Package(
             name: "ResolverTests",
             dependencies: ["Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version")]
         ),
+        .testTarget(name: "ComposerTests", dependencies: ["Composer", "MetadataModel", "MapperTesting"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "GatherTests",
             dependencies: ["Gather", "Resolver", "RigMapperCore", "MetadataModel", "MapperCatalog"],

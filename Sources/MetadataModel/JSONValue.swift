@@ -5,6 +5,9 @@ public typealias JSONObject = OrderedDictionary<String, JSONValue>
 
 /// A lossless, key-ordered JSON value.
 ///
+/// (It is deliberately not `ExpressibleByNilLiteral`: `nil` in an optional context must stay "absent", never
+/// silently become JSON `null`; write `.null`.)
+///
 /// Every aind-data-schema document parses into a `JSONValue` and writes back with every field, in order,
 /// including device and configuration types that RigMapper's Swift types do not name. Numbers keep the
 /// text they were written with (see ``JSONNumber``), so nothing is rounded on the way through.
@@ -77,13 +80,12 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral,
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(nilLiteral: ()) { self = .null }
     public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
     public init(floatLiteral value: Double) { self = .number(JSONNumber(value)) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }

@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func indentIsThreeSpacesAndEmptyContainersStayInline() {
-        let value: JSONValue = ["a": [], "b": [:], "c": [1, ["x": nil]]]
+        let value: JSONValue = ["a": [], "b": [:], "c": [1, ["x": .null]]]
         let expected = "{\n   \"a\": [],\n   \"b\": {},\n   \"c\": [\n      1,\n      {\n         \"x\": null\n      }\n   ]\n}"
         #expect(JSONWriter.referenceString(value) == expected)
     }

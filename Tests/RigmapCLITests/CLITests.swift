@@ -185,3 +185,40 @@ func temporaryFolder() -> URL {
         #expect(result.stderr.contains(cfg.path))
     }
 }
+
+@Suite struct MergeCLITests {
+    let dir = cliFixtures.appendingPathComponent("merge")
+
+    @Test func mergesAndWritesTheReferenceBytes() throws {
+        let out = temporaryFolder()
+        let result = try rigmap(["merge", dir.appendingPathComponent("a.json").path, dir.appendingPathComponent("b.json").path, "--output", out.appendingPathComponent("instrument.json").path, "--report", out.appendingPathComponent("report.json").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("instrument.json")) == Data(contentsOf: dir.appendingPathComponent("ab.json")))
+        #expect(try JSONDocument.read(out.appendingPathComponent("report.json"))["status"] == "merged")
+    }
+
+    @Test func refusalExitsOneWithAReportAndNoOutput() throws {
+        let out = temporaryFolder()
+        let result = try rigmap([
+            "merge", dir.appendingPathComponent("1_instrument_1_refused.json").path, dir.appendingPathComponent("2_instrument_2_refused.json").path,
+            "--output", out.appendingPathComponent("instrument.json").path, "--report", out.appendingPathComponent("report.json").path,
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("shared_device"))
+        #expect(result.stderr.contains("'E1'"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("instrument.json").path))
+        let report = try JSONDocument.read(out.appendingPathComponent("report.json"))
+        #expect(report["status"] == "refused")
+        #expect(report["conflicts"]?[0]?["field"] == "E1")
+    }
+
+    @Test func malformedInputExitsTwo() throws {
+        let bad = temporaryFolder()
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        try "{\"object_type\": \"Instrument\",".write(to: bad.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
+        let result = try rigmap(["merge", bad.appendingPathComponent("bad.json").path, dir.appendingPathComponent("a.json").path, "--output", bad.appendingPathComponent("out.json").path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad.json:1:"))
+        #expect(!FileManager.default.fileExists(atPath: bad.appendingPathComponent("out.json").path))
+    }
+}

@@ -1,0 +1,114 @@
+import MetadataModel
+
+/// Merges several aind-data-schema instruments, or several acquisitions, into one.
+///
+/// The rules are those of aind-data-schema 2.9.2 (`Instrument.__add__`, `Acquisition.__add__`,
+/// `DataStream.__add__`, `utils/merge.py`), folded left to right as `a + b + c`, with one deliberate difference:
+///
+/// - **Shared devices are refused.** A component name present in two instruments refuses the merge, except one Harp
+///   device with `is_clock_generator: true` in both, which is kept once, and only if both definitions are identical.
+///   The reference compares names only: it keeps the first definition of any duplicated name (logging an error for
+///   non-clocks), so two rigs that disagree about a shared clock, or that reuse a device name for different devices,
+///   merge silently into a document that describes neither. We refuse and name the device and both files.
+///
+/// Everything else follows the reference exactly, including its resets: a merged acquisition re-derives
+/// `acquisition_start_tz` from the earliest start, drops the deprecated `coordinate_system`, and merged data streams
+/// carry no `code` (the reference builds them without it); a merged instrument's `calibrations` is `null` when both are
+/// empty. Devices, configurations and fields of types RigMapper does not model pass through unchanged.
+///
+/// The merged document is checked for consistency as the reference's validators check it: instrument connections
+/// must name components, data stream connections must name active devices.
+///
+/// Cost is linear in the number of components: names are matched through a hash map.
+public enum Composer {
+    /// Which kind of document is merged.
+    public enum Kind: String, Sendable {
+        case acquisition = "Acquisition"
+        case instrument = "Instrument"
+    }
+
+    /// A named input (the file name, for messages and reports).
+    public struct Document: Sendable {
+        public var name: String
+        public var value: JSONValue
+
+        public init(name: String, value: JSONValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The result of a merge: the merged document, or every conflict that refuses it.
+    public struct Outcome: Sendable {
+        /// The merged document; `nil` when any conflict refused the merge.
+        public var merged: JSONValue?
+        public var kind: Kind?
+        /// Every conflict found (all of them, not just the first).
+        public var conflicts: [Conflict]
+        /// Notes that do not refuse the merge (e.g. duplicate active devices removed).
+        public var notes: [String]
+    }
+
+    /// Merges `documents` in the order given. One document merges to itself.
+    public static func merge(_ documents: [Document]) -> Outcome {
+        var conflicts: [Conflict] = []
+        guard let first = documents.first else {
+            return Outcome(merged: nil, kind: nil, conflicts: [Conflict(kind: .noInput, message: "nothing to merge", files: [])], notes: [])
+        }
+        var kinds: [Kind?] = []
+        for document in documents {
+            let type = document.value["object_type"]?.stringValue
+            let kind = type.flatMap(Kind.init(rawValue:))
+            if kind == nil {
+                conflicts.append(
+                    Conflict(
+                        kind: .unknownKind, field: "object_type", message: "object_type must be \"Acquisition\" or \"Instrument\"",
+                        values: [document.name: document.value["object_type"] ?? .null], files: [document.name]))
+            }
+            kinds.append(kind)
+        }
+        let present = Set(kinds.compactMap { $0 })
+        if present.count > 1 {
+            var values: [String: JSONValue] = [:]
+            for (document, kind) in zip(documents, kinds) { values[document.name] = .string(kind?.rawValue) }
+            conflicts.append(
+                Conflict(kind: .mixedKinds, field: "object_type", message: "cannot merge instruments with acquisitions", values: values, files: documents.map(\.name)))
+        }
+        guard conflicts.isEmpty, let kind = kinds.first ?? nil else {
+            return Outcome(merged: nil, kind: nil, conflicts: conflicts, notes: [])
+        }
+
+        var notes: [String] = []
+        var accumulated = first.value
+        var accumulatedName = first.name
+        var sources = [first.name]
+        // Which input defined each component so far, to name both files when a name is shared.
+        var origins: [String: String] = [:]
+        for component in first.value["components"]?.arrayValue ?? [] {
+            if let name = component["name"]?.stringValue, origins[name] == nil { origins[name] = first.name }
+        }
+        for document in documents.dropFirst() {
+            let step: MergeStep
+            switch kind {
+            case .instrument:
+                step = InstrumentMerge.merge(accumulated, accumulatedName, document.value, document.name, origins: &origins)
+            case .acquisition:
+                step = AcquisitionMerge.merge(accumulated, accumulatedName, document.value, document.name)
+            }
+            conflicts += step.conflicts
+            notes += step.notes
+            accumulated = step.value
+            sources.append(document.name)
+            accumulatedName = sources.joined(separator: " + ")
+        }
+        conflicts += Consistency.check(accumulated, kind: kind, files: documents.map(\.name))
+        return Outcome(merged: conflicts.isEmpty ? accumulated : nil, kind: kind, conflicts: conflicts, notes: notes)
+    }
+}
+
+/// One fold step's result: the (best-effort) merged value and what was wrong.
+struct MergeStep {
+    var value: JSONValue
+    var conflicts: [Conflict] = []
+    var notes: [String] = []
+}

@@ -1,0 +1,231 @@
+import Composer
+import Foundation
+import MetadataModel
+import Testing
+
+func instrument(_ id: String, location: JSONValue = "447", date: String = "2025-01-01", modalities: [String] = ["behavior"],
+                components: [JSONValue] = [], connections: [JSONValue] = [], notes: JSONValue = .null, calibrations: JSONValue = .null) -> JSONValue {
+    [
+        "object_type": "Instrument", "schema_version": "2.2.8", "location": location, "instrument_id": .string(id),
+        "modification_date": .string(date),
+        "modalities": .array(modalities.map { ["name": .string($0.uppercased()), "abbreviation": .string($0)] }),
+        "calibrations": calibrations, "global_coordinate_system": ["object_type": "Coordinate system", "name": "BREGMA_ARI"],
+        "temperature_control": .null, "notes": notes, "connections": .array(connections), "components": .array(components),
+    ]
+}
+
+func device(_ name: String, type: String = "Device", extra: [(String, JSONValue)] = []) -> JSONValue {
+    var object: JSONObject = ["object_type": .string(type), "name": .string(name)]
+    for (k, v) in extra { object[k] = v }
+    return .object(object)
+}
+
+func clock(_ name: String = "Clock", serial: String = "1") -> JSONValue {
+    device(name, type: "Harp device", extra: [("serial_number", .string(serial)), ("is_clock_generator", true)])
+}
+
+func stream(_ start: String, _ end: String, devices: [String], modality: String = "behavior", code: JSONValue = .null) -> JSONValue {
+    [
+        "object_type": "Data stream", "stream_start_time": .string(start), "stream_end_time": .string(end),
+        "modalities": [["name": .string(modality), "abbreviation": .string(modality)]], "code": code, "notes": .null,
+        "active_devices": .strings(devices), "configurations": [], "connections": [],
+    ]
+}
+
+func acquisition(_ instrument: String, type: String = "Foraging", start: String = "2025-07-18T12:00:00-07:00", end: String = "2025-07-18T13:00:00-07:00",
+                 experimenters: [String] = [], ethics: JSONValue = .null, streams: [JSONValue] = [], subject: String = "1",
+                 details: JSONValue = .null, notes: JSONValue = .null) -> JSONValue {
+    [
+        "object_type": "Acquisition", "schema_version": "2.5.4", "protocol_id": .null, "subject_id": .string(subject), "specimen_id": .null,
+        "acquisition_start_time": .string(start), "acquisition_start_tz": .null, "acquisition_end_time": .string(end),
+        "experimenters": .strings(experimenters), "ethics_review_id": ethics, "instrument_id": .string(instrument),
+        "acquisition_type": .string(type), "notes": notes, "global_coordinate_system": .null, "calibrations": [], "maintenance": [],
+        "data_streams": .array(streams), "stimulus_epochs": [], "subject_details": details,
+    ]
+}
+
+func merge(_ values: JSONValue...) -> Composer.Outcome {
+    Composer.merge(values.enumerated().map { Composer.Document(name: "\($0.offset + 1).json", value: $0.element) })
+}
+
+@Suite struct InstrumentRuleTests {
+    @Test func idsModalitiesDatesNotesAndConnectionsCombine() throws {
+        let a = instrument("RIG_B", date: "2025-03-01", modalities: ["fib"], components: [device("A")], connections: [["source_device": "A", "target_device": "A"]], notes: "one")
+        let b = instrument("RIG_A", date: "2025-05-01", modalities: ["behavior", "fib"], components: [device("B")], notes: "two")
+        let merged = try #require(merge(a, b).merged)
+        #expect(merged["instrument_id"] == "RIG_A_RIG_B")
+        #expect(merged["modalities"]?.arrayValue?.compactMap { $0["abbreviation"]?.stringValue } == ["behavior", "fib"])
+        #expect(merged["modification_date"] == "2025-05-01")
+        #expect(merged["notes"] == "one\ntwo")
+        #expect(merged["connections"]?.arrayValue?.count == 1)
+        #expect(merged["components"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["A", "B"])
+        #expect(merged["calibrations"] == .null)  // both empty → null, as the reference
+        #expect(merge(a, instrument("RIG_B"))["instrument_id"] == "RIG_B")  // same id kept once
+    }
+
+    @Test func keyFieldsMustMatchAndEveryDifferenceIsReported() {
+        let a = instrument("A", location: "447")
+        var b = instrument("B", location: "428")
+        if case .object(var o) = b { o["temperature_control"] = true; b = .object(o) }
+        let outcome = merge(a, b)
+        #expect(outcome.merged == Optional<JSONValue>.none)
+        #expect(Set(outcome.conflicts.compactMap(\.field)) == ["location", "temperature_control"])
+        #expect(outcome.conflicts.first { $0.field == "location" }?.values == ["1.json": "447", "2.json": "428"])
+    }
+
+    @Test func oneIdenticalClockGeneratorIsKeptOnce() throws {
+        let merged = try #require(merge(instrument("A", components: [clock(), device("X")]), instrument("B", components: [device("Y"), clock()])).merged)
+        #expect(merged["components"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Clock", "X", "Y"])
+    }
+
+    @Test func clockGeneratorsMustBeIdenticalEvenInKeyOrder() throws {
+        let reordered = device("Clock", type: "Harp device", extra: [("is_clock_generator", true), ("serial_number", "1")])
+        #expect(merge(instrument("A", components: [clock()]), instrument("B", components: [reordered])).merged != nil)
+        let differs = merge(instrument("A", components: [clock()]), instrument("B", components: [clock(serial: "2")]))
+        #expect(differs.conflicts.map(\.kind) == [.clockGeneratorDiffers])
+    }
+
+    @Test func anyOtherSharedNameIsRefusedNamingDeviceAndFiles() {
+        let notClock = device("Clock", type: "Harp device", extra: [("serial_number", "1"), ("is_clock_generator", false)])
+        let outcome = merge(instrument("A", components: [notClock, device("E1")]), instrument("B", components: [notClock, device("E1")]))
+        #expect(outcome.conflicts.map(\.kind) == [.sharedDevice, .sharedDevice])
+        #expect(outcome.conflicts.map(\.field) == ["Clock", "E1"])
+        #expect(outcome.conflicts.allSatisfy { $0.files == ["1.json", "2.json"] })
+    }
+
+    @Test func onlyOneClockMayBeShared() {
+        let outcome = merge(instrument("A", components: [clock("C1"), clock("C2")]), instrument("B", components: [clock("C1"), clock("C2")]))
+        #expect(outcome.conflicts.map(\.kind) == [.secondSharedClock])
+    }
+
+    @Test func threeWayMergeNamesTheFileThatFirstDefinedADevice() {
+        let outcome = merge(instrument("A", components: [device("P")]), instrument("B", components: [device("Q")]), instrument("C", components: [device("P")]))
+        #expect(outcome.conflicts.first?.files == ["1.json", "3.json"])
+        let ok = merge(instrument("A", components: [clock()]), instrument("B", components: [clock()]), instrument("C", components: [device("Z")]))
+        #expect(ok.merged?["instrument_id"] == "A_B_C")
+    }
+
+    @Test func danglingConnectionsRefuseTheMerge() {
+        let a = instrument("A", components: [device("P")], connections: [["source_device": "P", "target_device": "Missing"]])
+        let outcome = merge(a, instrument("B", components: [device("Q")]))
+        #expect(outcome.conflicts.map(\.kind) == [.danglingDevice])
+        #expect(outcome.conflicts.first?.field == "Missing")
+    }
+
+    @Test func mixingKindsIsAnError() {
+        let outcome = merge(instrument("A"), acquisition("A"))
+        #expect(outcome.conflicts.map(\.kind) == [.mixedKinds])
+        #expect(merge(["object_type": "Subject"]).conflicts.map(\.kind) == [.unknownKind])
+    }
+
+    @Test func oneDocumentMergesToItself() throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: composerFixtures.appendingPathComponent("examples").path).sorted() {
+            let data = try Data(contentsOf: composerFixtures.appendingPathComponent("examples/\(name)"))
+            let merged = try #require(Composer.merge([Composer.Document(name: name, value: try JSONParser.parse(data))]).merged)
+            #expect(JSONWriter.referenceBytes(merged) == Array(data), "\(name)")
+        }
+    }
+}
+
+@Suite struct AcquisitionRuleTests {
+    @Test func keyFieldsAndEmptyAcquisitionType() throws {
+        #expect(merge(acquisition("A", subject: "1"), acquisition("B", subject: "2")).conflicts.map(\.field) == ["subject_id"])
+        #expect(merge(acquisition("A", type: "X"), acquisition("B", type: "Y")).conflicts.map(\.field) == ["acquisition_type"])
+        let filled = try #require(merge(acquisition("A", type: ""), acquisition("B", type: "Y")).merged)
+        #expect(filled["acquisition_type"] == "Y")
+    }
+
+    @Test func listsDeduplicateInOrderAndTimesSpanBoth() throws {
+        let a = acquisition("A", start: "2025-07-18T12:00:00-07:00", end: "2025-07-18T13:00:00-07:00", experimenters: ["Kim", "Bar"], ethics: ["2115"], notes: "a")
+        let b = acquisition("B", start: "2025-07-18T18:30:00Z", end: "2025-07-18T21:00:00.5Z", experimenters: ["Bar", "Foo"], ethics: ["2115", "9"], notes: "b")
+        let merged = try #require(merge(a, b).merged)
+        #expect(merged["experimenters"] == ["Kim", "Bar", "Foo"])
+        #expect(merged["ethics_review_id"] == ["2115", "9"])
+        // a starts 19:00Z, b at 18:30Z: the earlier instant wins, with its own offset.
+        #expect(merged["acquisition_start_time"] == "2025-07-18T18:30:00Z")
+        #expect(merged["acquisition_start_tz"] == .int(0))
+        #expect(merged["acquisition_end_time"] == "2025-07-18T21:00:00.500000Z")
+        #expect(merged["notes"] == "a\nb")
+        #expect(merged["instrument_id"] == "A_B")
+    }
+
+    @Test func onlyOneSetOfSubjectDetails() throws {
+        let details: JSONValue = ["object_type": "Acquisition subject details"]
+        #expect(merge(acquisition("A", details: details), acquisition("B", details: details)).conflicts.map(\.kind) == [.subjectDetails])
+        #expect(merge(acquisition("A"), acquisition("B", details: details)).merged?["subject_details"] == details)
+    }
+
+    @Test func streamsWithin120SecondsMergeOthersStaySeparate() throws {
+        let code: JSONValue = [["object_type": "Code", "url": "u"]]
+        let a = acquisition("A", streams: [stream("2025-07-18T12:00:00-07:00", "2025-07-18T13:00:00-07:00", devices: ["Clock", "P"], code: code)])
+        let b = acquisition("B", streams: [
+            stream("2025-07-18T19:02:00Z", "2025-07-18T19:58:00Z", devices: ["Clock", "Q"], modality: "fib"),
+            stream("2025-07-18T19:02:01Z", "2025-07-18T20:30:00Z", devices: ["R"]),
+        ])
+        let outcome = merge(a, b)
+        let merged = try #require(outcome.merged)
+        let streams = try #require(merged["data_streams"]?.arrayValue)
+        #expect(streams.count == 2)
+        #expect(streams[0]["active_devices"] == ["Clock", "P", "Q"])
+        #expect(streams[0]["modalities"]?.arrayValue?.count == 2)
+        #expect(streams[0]["code"] == .null)  // the reference builds merged streams without code
+        #expect(streams[0]["stream_end_time"] == "2025-07-18T13:00:00-07:00")
+        #expect(streams[1]["active_devices"] == ["R"])
+        #expect(outcome.notes.contains { $0.contains("duplicate active devices") })
+    }
+}
+
+@Suite struct LosslessTests {
+    /// Each example merged with a disjoint document of the same kind keeps every field and component of the example.
+    @Test func noFieldOfAnExampleIsLost() throws {
+        let dir = composerFixtures.appendingPathComponent("examples")
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() {
+            let example = try JSONParser.parse(try Data(contentsOf: dir.appendingPathComponent(name)))
+            guard case .object(var other) = example else { continue }
+            // Disjoint: no shared component names, nothing to combine but what must combine.
+            if example["object_type"] == "Instrument" {
+                other["instrument_id"] = "DISJOINT"
+                other["components"] = [device("Disjoint device \(name)")]
+                other["connections"] = []
+                other["notes"] = .null
+                other["calibrations"] = .null
+            } else {
+                other["instrument_id"] = "DISJOINT"
+                other["data_streams"] = []
+                other["stimulus_epochs"] = []
+                other["calibrations"] = []
+                other["maintenance"] = []
+                other["subject_details"] = .null
+                other["notes"] = .null
+            }
+            let outcome = Composer.merge([Composer.Document(name: name, value: example), Composer.Document(name: "disjoint.json", value: .object(other))])
+            let merged = try #require(outcome.merged, "\(name): \(outcome.conflicts.map(\.summary))")
+            for key in ["components", "data_streams", "stimulus_epochs", "connections", "calibrations", "maintenance"] {
+                let original = example[key]?.arrayValue ?? []
+                let kept = merged[key]?.arrayValue ?? []
+                #expect(Array(kept.prefix(original.count)) == original || key == "data_streams", "\(name).\(key)")
+            }
+            // Every original data stream's devices and configurations survive (streams may be re-timed or grouped).
+            let originalConfigs = (example["data_streams"]?.arrayValue ?? []).flatMap { $0["configurations"]?.arrayValue ?? [] }
+            let keptConfigs = (merged["data_streams"]?.arrayValue ?? []).flatMap { $0["configurations"]?.arrayValue ?? [] }
+            #expect(Set(keptConfigs).isSuperset(of: originalConfigs), "\(name)")
+            // Every device object anywhere in the example is still in the merged document, unchanged.
+            #expect(Set(merged.allObjects).isSuperset(of: example["components"]?.allObjects ?? []), "\(name)")
+        }
+    }
+}
+
+extension JSONValue {
+    /// Every object nested in this value.
+    var allObjects: [JSONValue] {
+        switch self {
+        case .object(let o): return [self] + o.values.flatMap(\.allObjects)
+        case .array(let a): return a.flatMap(\.allObjects)
+        default: return []
+        }
+    }
+}
+
+extension Composer.Outcome {
+    subscript(key: String) -> JSONValue? { merged?[key] }
+}
