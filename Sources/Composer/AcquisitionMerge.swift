@@ -43,8 +43,8 @@ enum AcquisitionMerge {
 
         // Data streams: regular streams grouped by overlap and merged; external streams after them, unchanged.
         let all = (a["data_streams"]?.arrayValue ?? []) + (b["data_streams"]?.arrayValue ?? [])
-        let external = all.filter { $0["object_type"]?.stringValue == "ExternalDataStream" }
-        let regular = all.filter { $0["object_type"]?.stringValue != "ExternalDataStream" }
+        let external = all.filter { $0["object_type"]?.stringValue == "External data stream" }
+        let regular = all.filter { $0["object_type"]?.stringValue != "External data stream" }
         let streams = mergeStreams(regular, notes: &notes) + external
 
         let startA = a["acquisition_start_time"]

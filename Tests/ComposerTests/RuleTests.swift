@@ -229,3 +229,18 @@ extension JSONValue {
 extension Composer.Outcome {
     subscript(key: String) -> JSONValue? { merged?[key] }
 }
+
+@Suite struct ExternalStreamTests {
+    @Test func externalDataStreamsAreNeverMergedAndComeLast() throws {
+        let external: JSONValue = [
+            "object_type": "External data stream", "stream_start_time": "2025-07-18T12:00:00-07:00",
+            "stream_end_time": "2025-07-18T13:00:00-07:00", "modalities": [], "notes": .null,
+        ]
+        let a = acquisition("A", streams: [external, stream("2025-07-18T12:00:00-07:00", "2025-07-18T13:00:00-07:00", devices: ["P"])])
+        let b = acquisition("B", streams: [stream("2025-07-18T12:00:30-07:00", "2025-07-18T13:00:30-07:00", devices: ["Q"])])
+        let streams = try #require(merge(a, b).merged?["data_streams"]?.arrayValue)
+        #expect(streams.map { $0["object_type"]?.stringValue } == ["Data stream", "External data stream"])
+        #expect(streams[0]["active_devices"] == ["P", "Q"])
+        #expect(streams[1] == external)
+    }
+}
