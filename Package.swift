@@ -66,6 +66,7 @@ let package = Package(
         ),
         .target(name: "Gather", dependencies: ["Resolver", "RigMapperCore", "MetadataModel"]),
         .target(name: "Composer", dependencies: ["MetadataModel"]),
+        .target(name: "Validation", dependencies: ["MetadataModel"]),
         .target(
             name: "MapperCatalog",
             dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
@@ -74,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Gather",
+                "MetadataModel", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Gather", "Validation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -90,6 +91,7 @@ let package = Package(
             name: "ResolverTests",
             dependencies: ["Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version")]
         ),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "MetadataModel", "MapperTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ComposerTests", dependencies: ["Composer", "MetadataModel", "MapperTesting"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "GatherTests",

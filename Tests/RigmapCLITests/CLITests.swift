@@ -222,3 +222,45 @@ func temporaryFolder() -> URL {
         #expect(!FileManager.default.fileExists(atPath: bad.appendingPathComponent("out.json").path))
     }
 }
+
+@Suite struct ValidateCLITests {
+    let dir = cliFixtures.appendingPathComponent("validate")
+
+    @Test func validDocumentsExitZero() throws {
+        let result = try rigmap(["validate", dir.appendingPathComponent("valid.json").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("valid"))
+    }
+
+    @Test func invalidDocumentsExitOneListingEveryError() throws {
+        let result = try rigmap(["validate", dir.appendingPathComponent("valid.json").path, dir.appendingPathComponent("invalid.json").path, "--json"])
+        #expect(result.status == 1)
+        let report = try JSONParser.parse(result.stdout)
+        #expect(report["files"]?[0]?["status"] == "valid")
+        #expect(report["files"]?[1]?["status"] == "invalid")
+        #expect(Set(report["files"]?[1]?["errors"]?.arrayValue?.compactMap { $0["path"]?.stringValue } ?? []) == ["subject_id", "experimenters"])
+    }
+
+    @Test func unreadableInputOrBadSchemaExitsTwo() throws {
+        let tmp = temporaryFolder()
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try "{\"type\": \"decimal\"}".write(to: tmp.appendingPathComponent("bad.schema.json"), atomically: true, encoding: .utf8)
+        let badSchema = try rigmap(["validate", "--schema", tmp.appendingPathComponent("bad.schema.json").path, dir.appendingPathComponent("valid.json").path])
+        #expect(badSchema.status == 2)
+        #expect(badSchema.stderr.contains("cannot be compiled"))
+        let missing = try rigmap(["validate", tmp.appendingPathComponent("nope.json").path])
+        #expect(missing.status == 2)
+    }
+
+    @Test func customSchemaClosedByDefault() throws {
+        let tmp = temporaryFolder()
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try #"{"type": "object", "additionalProperties": false}"#.write(to: tmp.appendingPathComponent("closed.json"), atomically: true, encoding: .utf8)
+        try "{}".write(to: tmp.appendingPathComponent("empty.json"), atomically: true, encoding: .utf8)
+        try #"{"duration": 1}"#.write(to: tmp.appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)
+        #expect(try rigmap(["validate", "--schema", tmp.appendingPathComponent("closed.json").path, tmp.appendingPathComponent("empty.json").path]).status == 0)
+        let refused = try rigmap(["validate", "--schema", tmp.appendingPathComponent("closed.json").path, tmp.appendingPathComponent("meta.json").path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("duration: error: unknown field 'duration' is not allowed"))
+    }
+}

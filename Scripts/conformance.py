@@ -1,0 +1,191 @@
+"""Conformance of `rigmap validate` with aind-data-schema 2.9.2.
+
+Generates seeded mutations of the example acquisitions and instruments in Tests/ValidationTests/Fixtures/examples:
+required fields removed, deep deletions, wrong types, bad enum values, impossible dates, dangling connections, a
+modality's required devices removed, unknown fields. Labels each with the reference (`Model.model_validate_json`),
+runs `rigmap validate --json` on all of them in one process, and prints the agreement. Also checks that every
+document the adapters emit in the test fixtures (fiber expected outputs, the gather sample's expected outputs) is
+accepted by the reference.
+
+Usage: python conformance.py RIGMAP_BINARY [MUTATIONS_PER_DOCUMENT]
+Exit status: 1 if agreement is below 99 % or the reference refuses an emitted document.
+"""
+import copy
+import glob
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import warnings
+
+from aind_data_schema.core.acquisition import Acquisition
+from aind_data_schema.core.instrument import Instrument
+
+warnings.simplefilter("ignore")
+import logging
+logging.disable(logging.CRITICAL)
+rigmap = sys.argv[1]
+per_document = int(sys.argv[2]) if len(sys.argv) > 2 else 15
+repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+models = {"Acquisition": Acquisition, "Instrument": Instrument}
+rng = random.Random(int(os.environ.get("SEED", "20261122")))
+
+
+def reference_accepts(text, kind):
+    try:
+        models[kind].model_validate_json(text)
+        return True
+    except Exception:
+        return False
+
+
+def paths(value, prefix=()):
+    """Every (path, value) in the document, depth first."""
+    yield prefix, value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from paths(v, prefix + (i,))
+
+
+def get(doc, path):
+    for p in path:
+        doc = doc[p]
+    return doc
+
+
+def set_at(doc, path, value):
+    get(doc, path[:-1])[path[-1]] = value
+
+
+def delete_at(doc, path):
+    parent = get(doc, path[:-1])
+    if isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent.pop(path[-1])
+
+
+def mutate(doc):
+    """One mutation; returns (kind, description) or None when it does not apply."""
+    all_paths = [p for p, _ in paths(doc) if p and p != ("object_type",)]
+    kind = rng.choice(["remove_field", "deep_delete", "wrong_type", "bad_enum", "impossible_date", "dangling_connection",
+                       "remove_modality_device", "unknown_field"])
+    if kind == "remove_field":
+        top = [p for p in all_paths if len(p) == 1]
+        p = rng.choice(top)
+        delete_at(doc, p)
+    elif kind == "deep_delete":
+        deep = [p for p in all_paths if len(p) > 2 and isinstance(p[-1], str)]
+        if not deep:
+            return None
+        p = rng.choice(deep)
+        delete_at(doc, p)
+    elif kind == "wrong_type":
+        leaves = [p for p in all_paths if not isinstance(get(doc, p), (dict, list)) and p[-1] != "object_type"]
+        p = rng.choice(leaves)
+        v = get(doc, p)
+        if isinstance(v, bool):
+            set_at(doc, p, "maybe")
+        elif isinstance(v, (int, float)):
+            set_at(doc, p, "not a number")
+        elif isinstance(v, str):
+            set_at(doc, p, rng.choice([{"unexpected": "object"}, [1, 2], 3.5]))
+        else:
+            set_at(doc, p, {"unexpected": "object"})
+    elif kind == "bad_enum":
+        strings = [p for p in all_paths if isinstance(get(doc, p), str) and p[-1] in (
+            "abbreviation", "power_unit", "size_unit", "trigger_type", "data_interface", "direction", "origin",
+            "axis_unit", "detector_type", "immersion", "cooling", "wavelength_unit", "channel_type", "unit",
+            "exposure_time_unit", "registry", "weight_unit", "chroma", "sex", "filter_type", "crop_unit", "mount")]
+        if not strings:
+            return None
+        p = rng.choice(strings)
+        set_at(doc, p, "NOT_A_VALID_VALUE")
+    elif kind == "impossible_date":
+        dates = [p for p in all_paths if isinstance(get(doc, p), str) and p[-1] != "object_type" and
+                 len(get(doc, p)) >= 10 and get(doc, p)[4:5] == "-" and get(doc, p)[7:8] == "-" and get(doc, p)[:4].isdigit()]
+        if not dates:
+            return None
+        p = rng.choice(dates)
+        v = get(doc, p)
+        set_at(doc, p, v[:5] + "02-30" + v[10:] if len(v) > 10 else "2023-02-30")
+    elif kind == "dangling_connection":
+        conns = [p for p in all_paths if p[-1] in ("source_device", "target_device")]
+        if not conns:
+            return None
+        set_at(doc, rng.choice(conns), "Ghost device")
+    elif kind == "remove_modality_device":
+        if "components" in doc and doc["components"]:
+            doc["components"].pop(rng.randrange(len(doc["components"])))
+        elif doc.get("data_streams"):
+            stream = rng.choice(doc["data_streams"])
+            if stream.get("configurations"):
+                stream["configurations"].pop(rng.randrange(len(stream["configurations"])))
+            else:
+                return None
+        else:
+            return None
+    elif kind == "unknown_field":
+        objects = [p for p, v in paths(doc) if isinstance(v, dict) and "object_type" in v]
+        p = rng.choice(objects)
+        get(doc, p)["unexpected_field"] = 1
+    return kind
+
+
+def main():
+    examples = sorted(glob.glob(os.path.join(repo, "Tests/ValidationTests/Fixtures/examples/*.json")))
+    cases = []
+    with tempfile.TemporaryDirectory() as work:
+        for path in examples:
+            original = json.load(open(path))
+            kind = original["object_type"]
+            for n in range(per_document):
+                doc = copy.deepcopy(original)
+                what = mutate(doc)
+                if what is None:
+                    continue
+                text = json.dumps(doc, indent=3)
+                name = os.path.join(work, "%s_%02d.json" % (os.path.basename(path)[:-5], n))
+                with open(name, "w") as f:
+                    f.write(text)
+                cases.append((name, what, reference_accepts(text, kind)))
+        result = subprocess.run([rigmap, "validate", "--json"] + [c[0] for c in cases], capture_output=True, text=True)
+        report = {entry["file"]: entry for entry in json.loads(result.stdout)["files"]}
+        agree = 0
+        by_kind = {}
+        for name, what, accepted in cases:
+            ours = report[name]["status"] == "valid"
+            ok = ours == accepted
+            agree += ok
+            total, good = by_kind.get(what, (0, 0))
+            by_kind[what] = (total + 1, good + ok)
+            if not ok:
+                errors = "; ".join("%s: %s" % (e["path"], e["message"]) for e in report[name]["errors"][:2])
+                print("DISAGREE %s (%s): reference %s, rigmap %s %s" % (
+                    os.path.basename(name), what, "accepts" if accepted else "refuses", "accepts" if ours else "refuses", errors))
+    figure = 100.0 * agree / len(cases)
+    for what, (total, good) in sorted(by_kind.items()):
+        print("  %-24s %3d/%3d" % (what, good, total))
+    print("conformance: %d mutations, %d agree with aind-data-schema 2.9.2: %.1f %% agreement (%d refused by the reference)"
+          % (len(cases), agree, figure, sum(1 for c in cases if not c[2])))
+
+    emitted = sorted(glob.glob(os.path.join(repo, "Tests/Mappers/*/Fixtures/**/expected.json"), recursive=True))
+    emitted += sorted(glob.glob(os.path.join(repo, "Tests/GatherTests/Fixtures/*-expected/*.json")))
+    refused = []
+    for path in emitted:
+        doc = json.load(open(path))
+        kind = doc.get("object_type")
+        if kind in models and not reference_accepts(open(path).read(), kind):
+            refused.append(path)
+    print("emitted documents: %d checked, %d refused by the reference" % (len(emitted), len(refused)))
+    for path in refused:
+        print("REFUSED", os.path.relpath(path, repo))
+    sys.exit(1 if figure < 99.0 or refused else 0)
+
+
+main()

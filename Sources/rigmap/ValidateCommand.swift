@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import MetadataModel
+import RigMapperCore
+import Validation
+
+/// `rigmap validate`: aind-data-schema 2.9.2 conformance, or any draft-07 schema.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Validate acquisition/instrument documents against aind-data-schema 2.9.2, or files against a JSON Schema.",
+        discussion: """
+            Without --schema, each file's kind comes from its object_type ("Acquisition" or "Instrument") and it is
+            checked as aind-data-schema 2.9.2 checks it: the JSON Schema plus the models' cross-field rules.
+            With --schema, every file is checked against that draft-07 (or 2020-12 subset) schema instead:
+            facility metadata schemas, rig input contracts.
+
+            Exit status: 0 all valid; 1 some invalid (every error listed with its JSON path);
+            2 unreadable input, unknown object_type, or a schema that does not compile.
+
+            Examples:
+              rigmap validate out/acquisition.json out/instrument.json
+              rigmap validate --schema metadata.schema.json dataset.json --json
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Files to validate.", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .long, help: ArgumentHelp("Validate against this JSON Schema instead.", valueName: "schema.json"))
+    var schema: String?
+
+    @Flag(name: .long, help: "Print a JSON report instead of text.")
+    var json = false
+
+    func run() throws {
+        var custom: JSONSchemaValidator?
+        if let schema {
+            do {
+                let value = try JSONDocument.read(URL(fileURLWithPath: schema), displayName: schema)
+                custom = try JSONSchemaValidator(schema: value)
+            } catch let error as DiagnosticError {
+                throw fail(error, code: 2)
+            } catch let error as SchemaCompileError {
+                printError("\(schema): error: \(error) (configuration error: the schema cannot be compiled)")
+                throw ExitCode(2)
+            }
+        }
+        var unreadable = false
+        var invalid = false
+        var report: [JSONValue] = []
+        for file in files {
+            let document: JSONValue
+            do {
+                document = try JSONDocument.read(URL(fileURLWithPath: file), displayName: file)
+            } catch {
+                unreadable = true
+                if json {
+                    report.append(["file": .string(file), "status": "unreadable", "errors": .array(error.diagnostics.map { ["path": .null, "message": .string($0.message)] }), "warnings": []])
+                } else {
+                    for d in error.diagnostics { printError(d.description) }
+                }
+                continue
+            }
+            let issues: [ValidationIssue]
+            if let custom {
+                issues = custom.validate(document)
+            } else {
+                do {
+                    issues = try AindValidator.validate(document)
+                } catch {
+                    unreadable = true
+                    if json {
+                        report.append(["file": .string(file), "status": "unknown_kind", "errors": [["path": "object_type", "message": .string(error.description)]], "warnings": []])
+                    } else {
+                        printError("\(file): object_type: error: \(error.description)")
+                    }
+                    continue
+                }
+            }
+            let errors = issues.filter { $0.severity == .error }
+            let warnings = issues.filter { $0.severity == .warning }
+            if !errors.isEmpty { invalid = true }
+            if json {
+                func entry(_ i: ValidationIssue) -> JSONValue { ["path": .string(i.path.description), "message": .string(i.message)] }
+                report.append([
+                    "file": .string(file), "status": .string(errors.isEmpty ? "valid" : "invalid"),
+                    "errors": .array(errors.map(entry)), "warnings": .array(warnings.map(entry)),
+                ])
+            } else {
+                for issue in issues { printError("\(file): \(issue.path): \(issue.severity.rawValue): \(issue.message)") }
+                print("\(file): \(errors.isEmpty ? "valid" : "invalid (\(errors.count) error\(errors.count == 1 ? "" : "s"))")\(warnings.isEmpty ? "" : ", \(warnings.count) warning\(warnings.count == 1 ? "" : "s")")")
+            }
+        }
+        if json { print(JSONWriter.referenceString(["files": .array(report)], indent: 2)) }
+        if unreadable { throw ExitCode(2) }
+        if invalid { throw ExitCode(1) }
+    }
+}
