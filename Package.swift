@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "Validation", dependencies: ["MetadataModel"]),
         .target(
             name: "MapperCatalog",
-            dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
+            dependencies: ["RigMapperCore", "MapperConfigs", "Validation"] + mapperModules.map { .target(name: $0) },
             plugins: ["RegisterMappers"]
         ),
         .executableTarget(
@@ -100,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RigmapCLITests",
-            dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore", "Resolver"],
+            dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore", "Resolver", "Validation"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -2,7 +2,7 @@
 
 Generates seeded variants of Examples/fip-session/fip.json (missing ROI settings, null or integer LED powers, extra
 light sources, missing versions or exposure times, random stream times across offsets, controller names, settings
-variations), maps each with the reference FIPMapper (skip_validation=True, settings passed as in job.yaml) and with
+variations), maps each with the reference FIPMapper (its input contract checked, settings passed as in job.yaml) and with
 `rigmap map`, and compares the outputs byte for byte. Run by Scripts/fiber-differential (which makes the venv).
 
 Usage: python fiber-differential.py RIGMAP_BINARY VERSION N
@@ -88,7 +88,7 @@ with tempfile.TemporaryDirectory() as work:
         with open(os.path.join(case, "job.yaml"), "w") as f:
             yaml.safe_dump({"mappers": {"fiber": {"version": version, "settings": settings}}}, f)
         try:
-            reference = FIPMapper().transform(copy.deepcopy(document), skip_validation=True, **settings).model_dump_json(indent=3)
+            reference = FIPMapper().transform(copy.deepcopy(document), **settings).model_dump_json(indent=3)
             reason = ""
         except Exception as error:  # the reference refuses: pydantic validation or a ValueError
             reference, reason = None, str(error).splitlines()[0]

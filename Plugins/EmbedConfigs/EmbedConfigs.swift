@@ -1,7 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Build tool plugin: embeds the target's YAML files (the `MapperConfigs` target) into generated Swift source,
+/// Build tool plugin: embeds the target's YAML files and JSON input contracts (the `MapperConfigs` target) into
+/// generated Swift source,
 /// so `rigmap` carries its shipped configs and runs from any folder, even as a copied release binary.
 @main
 struct EmbedConfigs: BuildToolPlugin {
@@ -9,7 +10,7 @@ struct EmbedConfigs: BuildToolPlugin {
         guard let target = target as? SourceModuleTarget else { return [] }
         let inputs = target.sourceFiles
             .map(\.url)
-            .filter { ["yaml", "yml"].contains($0.pathExtension) }
+            .filter { ["yaml", "yml", "json"].contains($0.pathExtension) }
             .sorted { $0.path < $1.path }
         let output = context.pluginWorkDirectoryURL.appendingPathComponent("EmbeddedMapperConfigs.swift")
         let tool = try context.tool(named: "RigmapBuildTool")

@@ -53,15 +53,19 @@ public struct Gatherer: Sendable {
     public let compose: @Sendable (_ documents: [(name: String, value: JSONValue)]) -> Result<JSONValue, DiagnosticError>
     /// Problems with one merged document (the validator); warnings allowed.
     public let validate: @Sendable (_ document: JSONValue, _ name: String) -> [Diagnostic]
+    /// Checks mapper inputs against their contracts.
+    public let contractChecker: ContractChecker?
 
     public init(
         resolver: Resolver,
         compose: @escaping @Sendable (_ documents: [(name: String, value: JSONValue)]) -> Result<JSONValue, DiagnosticError>,
-        validate: @escaping @Sendable (_ document: JSONValue, _ name: String) -> [Diagnostic]
+        validate: @escaping @Sendable (_ document: JSONValue, _ name: String) -> [Diagnostic],
+        contractChecker: ContractChecker? = nil
     ) {
         self.resolver = resolver
         self.compose = compose
         self.validate = validate
+        self.contractChecker = contractChecker
     }
 
     /// Gathers `session` into `output`; never throws: every problem is in the report.
@@ -111,7 +115,7 @@ public struct Gatherer: Sendable {
         // Run (or reuse) each claiming mapper.
         let lockURL = output.appendingPathComponent(LockFile.fileName)
         let previousLock = (try? LockFile.load(lockURL)) ?? nil
-        let runner = MapperRunner(resolver: resolver, session: session, output: output, previousLock: previousLock)
+        let runner = MapperRunner(resolver: resolver, session: session, output: output, previousLock: previousLock, contractChecker: contractChecker)
         var produced: [ProducedDocument] = []
         var lock = LockFile(rigmapVersion: rigmapVersion)
         var mapperFailed = false

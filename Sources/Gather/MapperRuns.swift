@@ -38,6 +38,7 @@ struct MapperRunner {
     let session: URL
     let output: URL
     let previousLock: LockFile?
+    let contractChecker: ContractChecker?
 
     /// Runs `resolved` on `inputPath` (session-relative); returns the lock record of each produced file.
     func run(_ resolved: Resolver.ResolvedMapper, inputPath: String, timeZone: String?) -> (MapperRunRecord, [ProducedDocument], [String: LockFile.OutputRecord]) {
@@ -54,7 +55,7 @@ struct MapperRunner {
 
         let run: RegisteredMapper.Run
         do {
-            run = try resolved.mapper.run(input, configs: resolver.configs, settings: resolved.settingsOverlay, context: MapperContext(timeZone: timeZone))
+            run = try resolved.mapper.run(input, configs: resolver.configs, settings: resolved.settingsOverlay, context: MapperContext(timeZone: timeZone, contractChecker: contractChecker))
         } catch {
             record.outcome = .failed
             record.diagnostics = error.diagnostics

@@ -78,10 +78,19 @@ public struct MapperInput: Sendable {
     public let url: URL
     /// How to name the input in messages (the path as the user typed it).
     public let displayName: String
+    /// The input already parsed (and checked against the mapper's contract), so it is read once.
+    let preloadedJSON: JSONValue?
 
     public init(url: URL, displayName: String? = nil) {
         self.url = url
         self.displayName = displayName ?? url.path
+        self.preloadedJSON = nil
+    }
+
+    init(url: URL, displayName: String, preloadedJSON: JSONValue) {
+        self.url = url
+        self.displayName = displayName
+        self.preloadedJSON = preloadedJSON
     }
 
     /// The folder holding the input (the input itself when it is a folder).
@@ -100,7 +109,8 @@ public struct MapperInput: Sendable {
 
     /// Reads the input (or a sibling) as JSON, with located errors for unreadable or malformed files.
     public func readJSON() throws(DiagnosticError) -> JSONValue {
-        try JSONDocument.read(url, displayName: displayName)
+        if let preloadedJSON { return preloadedJSON }
+        return try JSONDocument.read(url, displayName: displayName)
     }
 }
 
@@ -109,10 +119,14 @@ public struct MapperContext: Sendable {
     /// The IANA zone for rig timestamps written without an offset (job `timezone`); `nil` means such a timestamp is an error.
     public var timeZone: String?
     public var logger: Logger
+    /// Checks a document against a JSON Schema: the violations (path, message), or why the schema cannot be used.
+    /// Supplied by the composition root (the mapper catalog), so the core needs no schema engine of its own.
+    public var contractChecker: ContractChecker?
 
-    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap")) {
+    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap"), contractChecker: ContractChecker? = nil) {
         self.timeZone = timeZone
         self.logger = logger
+        self.contractChecker = contractChecker
     }
 
     /// Resolves `text` as a timestamp, giving a naive one the job's zone, or fails at `location`.
@@ -135,6 +149,15 @@ public struct MapperContext: Sendable {
             throw DiagnosticError(error.description, at: location)
         }
     }
+}
+
+/// Checks `document` against `schema`: the violations, or a message when the schema cannot be compiled.
+public typealias ContractChecker = @Sendable (_ document: JSONValue, _ schema: JSONValue) -> Result<[(path: JSONPath, message: String)], ContractSchemaError>
+
+/// A contract schema that cannot be used (a configuration error, not a problem with the input).
+public struct ContractSchemaError: Error, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
 }
 
 /// The documents a mapper produced.
@@ -190,6 +213,11 @@ public protocol Mapper: Sendable {
     static var inputs: [InputPattern] { get }
     /// One line for `rigmap mappers`.
     static var summary: String { get }
+    /// A JSON Schema (draft-07) the main input must satisfy, as a path among the configs
+    /// (`fiber/fip.contract.json` → `MapperConfigs/fiber/fip.contract.json`). When set, the input is parsed and checked
+    /// against it before ``map(_:constants:settings:context:)`` runs, every violation reported with its JSON path, and
+    /// ``MapperInput/readJSON()`` returns the parsed document. `nil` for inputs that are not JSON.
+    static var inputContract: String? { get }
 
     init()
 
@@ -199,6 +227,7 @@ public protocol Mapper: Sendable {
 
 extension Mapper {
     public static var summary: String { "" }
+    public static var inputContract: String? { nil }
 }
 
 /// What an adapter module exports: its mapper versions. By convention module `XMapper` declares

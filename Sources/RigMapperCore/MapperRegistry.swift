@@ -26,8 +26,31 @@ public struct RegisteredMapper: Sendable {
     public func run(_ input: MapperInput, configs: ConfigStore, settings overlay: ConfigValue?, context: MapperContext) throws(DiagnosticError) -> Run {
         let config = try configs.versionConfig(for: identity)
         let merged = overlay.map { config.settings.merging($0) } ?? config.settings
-        let output = try type.decodeAndMap(input: input, config: config, settings: merged, context: context)
+        let checked = try checkContract(input, configs: configs, context: context)
+        let output = try type.decodeAndMap(input: checked, config: config, settings: merged, context: context)
         return Run(output: output, settings: merged, configFile: config.file)
+    }
+
+    /// Parses the input and checks it against the mapper's input contract, if it has one.
+    private func checkContract(_ input: MapperInput, configs: ConfigStore, context: MapperContext) throws(DiagnosticError) -> MapperInput {
+        guard let path = type.inputContract else { return input }
+        guard let file = configs.file(path) else {
+            throw DiagnosticError("\(identity) declares the input contract MapperConfigs/\(path), which does not exist")
+        }
+        guard let checker = context.contractChecker else {
+            throw DiagnosticError("\(identity) has an input contract but this run has no contract checker (build contexts with MapperCatalog.context)")
+        }
+        let schema = try JSONDocument.parse(Data(file.contents.utf8), displayName: file.displayName)
+        let document = try input.readJSON()
+        switch checker(document, schema) {
+        case .failure(let error):
+            throw DiagnosticError("the input contract cannot be used: \(error.message)", at: SourceLocation(file: file.displayName))
+        case .success(let violations) where !violations.isEmpty:
+            throw DiagnosticError(
+                violations.map { Diagnostic(.error, "\($0.message) (input contract \(path))", at: SourceLocation(file: input.displayName, jsonPath: $0.path)) })
+        case .success:
+            return MapperInput(url: input.url, displayName: input.displayName, preloadedJSON: document)
+        }
     }
 
 }

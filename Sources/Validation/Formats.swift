@@ -4,12 +4,12 @@ import MetadataModel
 /// `format` checks: `date-time`, `date`, `time`, `duration` (ISO 8601 / RFC 3339), `uri`, `uri-reference`.
 enum Formats {
     /// A message when `string` is not of `format`; `nil` when it is, or the format is only an annotation.
-    static func check(_ string: String, format: String, lax: Bool) -> String? {
+    static func check(_ string: String, format: String, lax: Bool, naive: Bool = false) -> String? {
         switch format {
         case "date-time":
             do {
                 let t = try Timestamp(parsing: string)
-                if t.isNaive && !lax { return "must be a date-time with a UTC offset (e.g. 2025-07-18T12:32:35-07:00)" }
+                if t.isNaive && !lax && !naive { return "must be a date-time with a UTC offset (e.g. 2025-07-18T12:32:35-07:00)" }
                 return nil
             } catch {
                 if lax, isDate(string) { return nil }  // pydantic accepts a bare date as midnight

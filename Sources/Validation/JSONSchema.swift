@@ -50,9 +50,16 @@ public final class JSONSchemaValidator: @unchecked Sendable {
         /// Accept what pydantic accepts in lax mode: numeric strings for numbers, `0`/`1` and boolean words for
         /// booleans, numbers (Unix time) for `date-time`, naive `date-time` values (aind-data-schema attaches a zone).
         public var pydanticLax: Bool
+        /// Check `format` (`date-time`, `date`, `time`, `duration`, URIs). In draft-07 formats are annotations unless a
+        /// validator asserts them; RigMapper asserts them.
+        public var assertFormats: Bool
+        /// Accept `date-time` values without a UTC offset (a later step gives them a zone or refuses them).
+        public var allowNaiveDateTimes: Bool
 
-        public init(pydanticLax: Bool = false) {
+        public init(pydanticLax: Bool = false, assertFormats: Bool = true, allowNaiveDateTimes: Bool = false) {
             self.pydanticLax = pydanticLax
+            self.assertFormats = assertFormats
+            self.allowNaiveDateTimes = allowNaiveDateTimes
         }
     }
 

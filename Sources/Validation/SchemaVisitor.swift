@@ -185,7 +185,7 @@ struct SchemaVisitor {
         if let (regex, text) = node.pattern, regex.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) == nil {
             issues.append(ValidationIssue(at: path, "must match the pattern \(text)"))
         }
-        if let format = node.format, let problem = Formats.check(string, format: format, lax: options.pydanticLax) {
+        if options.assertFormats, let format = node.format, let problem = Formats.check(string, format: format, lax: options.pydanticLax, naive: options.allowNaiveDateTimes) {
             issues.append(ValidationIssue(at: path, problem))
         }
     }

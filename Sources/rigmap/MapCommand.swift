@@ -4,6 +4,7 @@ import MapperCatalog
 import MetadataModel
 import Resolver
 import RigMapperCore
+import Validation
 
 /// `rigmap map`: run one mapper on one input.
 struct MapCommand: ParsableCommand {
@@ -19,7 +20,11 @@ struct MapCommand: ParsableCommand {
             Besides the documents, DIR/rigmap.lock records the mapper version and the sha256 of every input and
             of the settings (provenance). A job whose `experiment:` names DIR re-runs with the same versions.
 
-            Exit status: 0 written; 1 bad input, settings or job (every problem printed, located; nothing written).
+            Each output is validated against aind-data-schema 2.9.2 first: with the job's raise_if_invalid true
+            (the default) an invalid output is refused; with false it is written and its problems reported.
+
+            Exit status: 0 written; 1 bad input, settings or job, or an invalid output (every problem printed,
+            located; nothing written).
 
             Examples:
               rigmap map --mapper fiber --input fip.json --job job.yaml --output out/
@@ -62,10 +67,25 @@ struct MapCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: inputURL.path) else {
             throw DiagnosticError("no such file or folder", at: SourceLocation(file: input))
         }
-        let context = MapperContext(timeZone: resolution.timezone)
+        let context = MapperCatalog.context(timeZone: resolution.timezone)
         let run = try resolved.mapper.run(
             MapperInput(url: inputURL, displayName: input), configs: resolver.configs, settings: resolved.settingsOverlay, context: context)
         for warning in run.output.warnings { printError(warning.description) }
+
+        // Each output is validated against aind-data-schema 2.9.2 before anything is written.
+        var invalid: [Diagnostic] = []
+        for document in run.output.documents {
+            let name = MapperOutput.fileName(kind: document.kind, mapper: name)
+            for issue in AindValidator.validate(document.value, as: document.kind == .acquisition ? .acquisition : .instrument) {
+                let severity: Diagnostic.Severity = issue.severity == .error && resolution.raiseIfInvalid ? .error : .warning
+                invalid.append(Diagnostic(severity, issue.message, at: SourceLocation(file: name, jsonPath: issue.path)))
+            }
+        }
+        if invalid.contains(where: { $0.severity == .error }) {
+            invalid.append(Diagnostic(.error, "the output is not valid aind-data-schema 2.9.2 and raise_if_invalid is true: nothing was written"))
+            throw DiagnosticError(invalid)
+        }
+        for warning in invalid { printError(warning.description) }
 
         let outputURL = URL(fileURLWithPath: output)
         var files = run.output.documents.map { document in

@@ -17,7 +17,7 @@ let singleDocumentComposer: @Sendable ([(name: String, value: JSONValue)]) -> Re
 
 func gatherer(validate: @escaping @Sendable (JSONValue, String) -> [Diagnostic] = { _, _ in [] }) throws -> Gatherer {
     let resolver = Resolver(registry: try MapperCatalog.registry(), configs: try MapperCatalog.configStore(), rigmapVersion: "test")
-    return Gatherer(resolver: resolver, compose: singleDocumentComposer, validate: validate)
+    return Gatherer(resolver: resolver, compose: singleDocumentComposer, validate: validate, contractChecker: MapperCatalog.context().contractChecker)
 }
 
 /// A session folder with the FIP fixture and a job.

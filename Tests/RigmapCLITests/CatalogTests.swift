@@ -1,5 +1,7 @@
 import Foundation
 import MapperCatalog
+import MetadataModel
+import Validation
 import Resolver
 import RigMapperCore
 import Testing
@@ -19,8 +21,19 @@ import Testing
     @Test func everyVersionConfigBelongsToARegisteredVersion() throws {
         let registry = try MapperCatalog.registry()
         let registered = Set(registry.all.map { "\($0.identity.name)/\($0.identity.version).yaml" })
-        let files = Set(MapperCatalog.embeddedConfigs.keys.filter { !$0.hasPrefix("job_types/") })
+        let files = Set(MapperCatalog.embeddedConfigs.keys.filter { !$0.hasPrefix("job_types/") && $0.hasSuffix(".yaml") })
         #expect(files == registered)
+    }
+
+    @Test func everyDeclaredInputContractShipsAndCompiles() throws {
+        let registry = try MapperCatalog.registry()
+        let contracts = registry.all.compactMap { $0.type.inputContract }
+        #expect(contracts.contains("fiber/fip.contract.json"))
+        for path in contracts {
+            let text = try #require(MapperCatalog.embeddedConfigs[path], "\(path) is not shipped")
+            let schema = try JSONParser.parse(text)
+            #expect(throws: Never.self) { try JSONSchemaValidator(schema: schema) }
+        }
     }
 
     @Test func everyJobTypeResolves() throws {

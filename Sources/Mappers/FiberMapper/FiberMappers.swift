@@ -5,6 +5,8 @@ import Version
 /// Shared entry point of the fiber versions: read and check `fip.json`, settle implanted fibers, map.
 enum FiberMapping {
     static let inputs: [InputPattern] = ["fip.json"]
+    /// The FIP extractor's contract (aind-metadata-extractor `models/fip.json`, as draft-07).
+    static let inputContract = "fiber/fip.contract.json"
 
     static func run(
         _ input: MapperInput, constants: FiberConstants, implantedFibers: [Int]?,
@@ -81,6 +83,7 @@ public struct FiberMapperV1_0: Mapper {
     public static let identity = MapperIdentity(name: "fiber", version: Version(1, 0, 0))
     public static let modalities = ["fib"]
     public static let inputs = FiberMapping.inputs
+    public static let inputContract: String? = FiberMapping.inputContract
     public static let summary = "Fiber photometry (FIP) acquisition from fip.json, as aind-metadata-mapper 1.0.0"
 
     public init() {}
@@ -102,6 +105,7 @@ public struct FiberMapperV1_4: Mapper {
     public static let identity = MapperIdentity(name: "fiber", version: Version(1, 4, 0))
     public static let modalities = ["fib"]
     public static let inputs = FiberMapping.inputs
+    public static let inputContract: String? = FiberMapping.inputContract
     public static let summary = "Fiber photometry (FIP) acquisition from fip.json, as aind-metadata-mapper 1.4.0"
 
     public init() {}

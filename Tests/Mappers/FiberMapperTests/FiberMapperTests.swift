@@ -29,7 +29,7 @@ func mapFiber(input: URL, job: JobConfig, spec: String? = nil) throws(Diagnostic
     }
     return try mapper.run(
         MapperInput(url: input, displayName: input.lastPathComponent), configs: try MapperCatalog.configStore(),
-        settings: entry?.settings, context: MapperContext(timeZone: job.timezone))
+        settings: entry?.settings, context: MapperCatalog.context(timeZone: job.timezone))
 }
 
 /// A temporary folder holding `fip.json` (optionally edited) and optionally `procedures.json`.
