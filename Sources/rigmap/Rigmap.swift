@@ -20,6 +20,6 @@ struct Rigmap: ParsableCommand {
             names a folder with the same layout whose files replace or add to them.
             """,
         version: Rigmap.version,
-        subcommands: [MappersCommand.self, MapCommand.self, MergeCommand.self, ValidateCommand.self, ResolveCommand.self, PinCommand.self]
+        subcommands: [GatherCommand.self, MappersCommand.self, MapCommand.self, MergeCommand.self, ValidateCommand.self, ResolveCommand.self, PinCommand.self]
     )
 }

@@ -264,3 +264,63 @@ func temporaryFolder() -> URL {
         #expect(refused.stderr.contains("duration: error: unknown field 'duration' is not allowed"))
     }
 }
+
+@Suite struct GatherCLITests {
+    let fixtures = cliFixtures.appendingPathComponent("gather")
+
+    /// A copy of the sample session, so runs never touch the fixtures.
+    func sessionCopy() throws -> URL {
+        let dir = temporaryFolder()
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("fip-session"), to: dir)
+        return dir
+    }
+
+    @Test func sampleSessionEqualsTheReferencePipeline() throws {
+        let session = try sessionCopy()
+        let out = temporaryFolder()
+        let result = try rigmap(["gather", session.path, "--job", session.appendingPathComponent("job.yaml").path, "--output", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in ["acquisition.json", "instrument.json", "acquisition_fiber.json"] {
+            #expect(try Data(contentsOf: out.appendingPathComponent(name)) == Data(contentsOf: fixtures.appendingPathComponent("fip-session-expected/\(name)")), "\(name)")
+        }
+        // The implanted fibers are not instrument components: warnings, not errors.
+        #expect(result.stderr.contains("warning: active device 'Fiber 0' is not a component of the instrument"))
+        let report = try JSONDocument.read(out.appendingPathComponent("gather_report.json"))
+        #expect(report["status"] == "ok")
+        #expect(report["given_documents"] == ["acquisition_behavior.json", "instrument_behavior.json", "instrument_fip.json"])
+    }
+
+    @Test func outputsAreIdenticalAcrossRerunsAndTimeZones() throws {
+        let session = try sessionCopy()
+        var runs: [[Data]] = []
+        for env in [["TZ": "UTC"], ["TZ": "Asia/Tokyo", "LC_ALL": "C"]] {
+            let out = temporaryFolder()
+            let result = try rigmap(["gather", session.path, "--job", session.appendingPathComponent("job.yaml").path, "--output", out.path], environment: env)
+            #expect(result.status == 0, "\(result.stderr)")
+            runs.append(try ["acquisition.json", "instrument.json", "rigmap.lock", "gather_report.json"].map { try Data(contentsOf: out.appendingPathComponent($0)) })
+        }
+        #expect(runs[0] == runs[1])
+    }
+
+    @Test func sharedNonClockDeviceRefusesNamingTheDevice() throws {
+        let session = try sessionCopy()
+        // Give the photometry rig a device named like one of the behavior rig's.
+        let url = session.appendingPathComponent("instrument_fip.json")
+        let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "\"name\": \"W10DTJK7N0M3\"", with: "\"name\": \"behavior_computer\"")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        let out = temporaryFolder()
+        let result = try rigmap(["gather", session.path, "--job", session.appendingPathComponent("job.yaml").path, "--output", out.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("device 'behavior_computer' is in both instrument_behavior.json and instrument_fip.json"))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("acquisition.json").path))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("instrument.json").path))
+    }
+
+    @Test func badJobIsExitTwo() throws {
+        let session = try sessionCopy()
+        try "mapers: {}".write(to: session.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let result = try rigmap(["gather", session.path, "--job", session.appendingPathComponent("bad.yaml").path, "--output", temporaryFolder().path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad.yaml:1:9: error: unknown key 'mapers'"))
+    }
+}

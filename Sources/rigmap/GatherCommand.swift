@@ -1,0 +1,92 @@
+import ArgumentParser
+import Composer
+import Foundation
+import Gather
+import MapperCatalog
+import MetadataModel
+import Resolver
+import RigMapperCore
+import Validation
+
+/// `rigmap gather`: one session folder in, validated acquisition.json + instrument.json out.
+struct GatherCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gather",
+        abstract: "Map, merge and validate a session folder into acquisition.json and instrument.json.",
+        discussion: """
+            1. Discovery: an exact acquisition.json / instrument.json in the session is used as is; otherwise every
+               mapper whose input patterns match files in the session runs, at the version the resolver picks,
+               writing acquisition_<mapper>.json / instrument_<mapper>.json to the output folder. A produced file is
+               reused when rigmap.lock shows the same mapper version, settings and input bytes.
+            2. Compose: the session's acquisition*.json and the produced ones are merged in sorted file-name
+               order (likewise instrument*.json), under `rigmap merge`'s rules.
+            3. Check: each merged document is validated against aind-data-schema 2.9.2, and the pair cross-checked
+               (instrument ids equal; stimulus devices must be instrument components; other active devices missing
+               from the instrument are warnings).
+            4. Write: acquisition.json, instrument.json, the per-mapper files, rigmap.lock and gather_report.json,
+               all at once at the end. The session's files are never modified.
+
+            Exit status: 0 ok; 1 refused (a mapper failed, a merge was refused or a document is invalid, with the
+            job's raise_if_mapper_errors / raise_if_invalid true; nothing written); 2 bad input or usage;
+            3 partial (written without a failed mapper, or with invalid documents, as the job allowed).
+
+            Example:
+              rigmap gather Examples/fip-session --job Examples/fip-session/job.yaml --output out
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The session folder.", valueName: "session"))
+    var session: String
+
+    @Option(name: .long, help: ArgumentHelp("Folder for the outputs (created if missing).", valueName: "dir"))
+    var output: String
+
+    @Flag(name: .long, help: "Print the report (gather_report.json) on standard output.")
+    var json = false
+
+    @OptionGroup var jobOptions: JobOptions
+    @OptionGroup var configOptions: ConfigOptions
+
+    func run() throws {
+        let resolver: Resolver
+        let request: Resolver.Request
+        do {
+            resolver = try makeResolver(configOptions)
+            request = try jobOptions.request()
+        } catch {
+            throw fail(error, code: 2)
+        }
+        let gatherer = Gatherer(
+            resolver: resolver, compose: Self.compose, validate: Self.validate, contractChecker: MapperCatalog.context().contractChecker)
+        let report = gatherer.gather(
+            session: URL(fileURLWithPath: session), output: URL(fileURLWithPath: output), request: request, rigmapVersion: Rigmap.version)
+
+        for diagnostic in report.diagnostics { printError(diagnostic.description) }
+        if json {
+            print(JSONWriter.referenceString(report.jsonValue, indent: 2))
+        } else {
+            for mapper in report.mappers { print("\(mapper.mapper): \(mapper.outcome.rawValue) (version from \(mapper.source.rawValue))") }
+            for file in report.written { print("wrote \((output as NSString).appendingPathComponent(file))") }
+            print("gather: \(report.status.name)")
+        }
+        if report.status != .ok { throw ExitCode(report.status.rawValue) }
+    }
+
+    /// The composer, with conflicts as located diagnostics.
+    @Sendable static func compose(_ documents: [(name: String, value: JSONValue)]) -> Result<JSONValue, DiagnosticError> {
+        let outcome = Composer.merge(documents.map { Composer.Document(name: $0.name, value: $0.value) })
+        if let merged = outcome.merged { return .success(merged) }
+        return .failure(
+            DiagnosticError(outcome.conflicts.map { Diagnostic(.error, "merge refused (\($0.kind.rawValue)): \($0.summary)", at: SourceLocation(file: $0.files.last)) }))
+    }
+
+    /// aind-data-schema 2.9.2 validation of a merged document.
+    @Sendable static func validate(_ document: JSONValue, _ name: String) -> [Diagnostic] {
+        guard let kind = AindValidator.kind(of: document) else {
+            return [Diagnostic(.error, "object_type must be Acquisition or Instrument", at: SourceLocation(file: name, jsonPath: JSONPath([.key("object_type")])))]
+        }
+        return AindValidator.validate(document, as: kind).map {
+            Diagnostic($0.severity == .error ? .error : .warning, $0.message, at: SourceLocation(file: name, jsonPath: $0.path))
+        }
+    }
+}
