@@ -43,17 +43,8 @@ enum MergeRules {
         return values.filter { seen.insert($0).inserted }
     }
 
-    /// Python truthiness of a JSON value (`null`, `""`, `[]`, `{}`, `false`, `0` are false).
-    static func truthy(_ value: JSONValue?) -> Bool {
-        switch value {
-        case .none, .null?: return false
-        case .bool(let b)?: return b
-        case .string(let s)?: return !s.isEmpty
-        case .array(let a)?: return !a.isEmpty
-        case .object?: return true
-        case .number(let n)?: return n.doubleValue != 0
-        }
-    }
+    /// Python truthiness; a missing field is falsy.
+    static func truthy(_ value: JSONValue?) -> Bool { value?.isTruthy ?? false }
 
     /// A value as the models see it: a missing field is its default `null`.
     static func field(_ document: JSONValue, _ key: String) -> JSONValue {

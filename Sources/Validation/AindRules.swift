@@ -203,19 +203,6 @@ enum AindRules {
         }
     }
 
-    static func truthy(_ value: JSONValue?) -> Bool { AindTruthiness.truthy(value) }
-}
-
-/// Python truthiness of JSON values, as the reference's validators test fields.
-enum AindTruthiness {
-    static func truthy(_ value: JSONValue?) -> Bool {
-        switch value {
-        case .none, .null?: return false
-        case .bool(let b)?: return b
-        case .string(let s)?: return !s.isEmpty
-        case .array(let a)?: return !a.isEmpty
-        case .object?: return true  // a model object is truthy even when empty
-        case .number(let n)?: return n.doubleValue != 0
-        }
-    }
+    /// Python truthiness; a missing field is falsy.
+    static func truthy(_ value: JSONValue?) -> Bool { value?.isTruthy ?? false }
 }

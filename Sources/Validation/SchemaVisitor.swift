@@ -137,10 +137,10 @@ struct SchemaVisitor {
         guard options.pydanticLax, node.propertyIndex["object_type"] != nil else { return }
         var fields: [(String, JSONValue)] = node.properties.map { key, sub in (key, object[key] ?? sub.defaultValue ?? sub.ref?.defaultValue ?? .null) }
         for (key, value) in object where node.propertyIndex[key] == nil { fields.append((key, value)) }
-        for (unitKey, unitValue) in fields where unitKey.contains("_unit") && !AindTruthiness.truthy(unitValue) {
+        for (unitKey, unitValue) in fields where unitKey.contains("_unit") && !unitValue.isTruthy {
             guard let range = unitKey.range(of: "_unit", options: .backwards) else { continue }
             let variable = String(unitKey[..<range.lowerBound])
-            if let (name, _) = fields.first(where: { ($0.0 == variable || $0.0.contains(variable)) && $0.0 != unitKey && AindTruthiness.truthy($0.1) }) {
+            if let (name, _) = fields.first(where: { ($0.0 == variable || $0.0.contains(variable)) && $0.0 != unitKey && $0.1.isTruthy }) {
                 issues.append(ValidationIssue(at: path.appending(unitKey), "unit \(unitKey) is required when \(name) is set"))
                 return  // the reference raises on the first
             }

@@ -75,10 +75,10 @@ struct MapCommand: ParsableCommand {
         // Each output is validated against aind-data-schema 2.9.2 before anything is written.
         var invalid: [Diagnostic] = []
         for document in run.output.documents {
-            let name = MapperOutput.fileName(kind: document.kind, mapper: name)
+            let fileName = MapperOutput.fileName(kind: document.kind, mapper: name)
             for issue in AindValidator.validate(document.value, as: document.kind == .acquisition ? .acquisition : .instrument) {
                 let severity: Diagnostic.Severity = issue.severity == .error && resolution.raiseIfInvalid ? .error : .warning
-                invalid.append(Diagnostic(severity, issue.message, at: SourceLocation(file: name, jsonPath: issue.path)))
+                invalid.append(Diagnostic(severity, issue.message, at: SourceLocation(file: fileName, jsonPath: issue.path)))
             }
         }
         if invalid.contains(where: { $0.severity == .error }) {
