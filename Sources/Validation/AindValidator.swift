@@ -39,7 +39,9 @@ public enum AindValidator {
 
     /// Every problem with `document` validated as `kind`.
     public static func validate(_ document: JSONValue, as kind: Kind) -> [ValidationIssue] {
-        guard let validator = validators[kind] else { return [] }
+        guard let validator = validator(for: kind) else {
+            return [ValidationIssue(at: .root, "internal: the embedded \(kind.rawValue) schema did not compile")]
+        }
         var document = document
         // The models' before-validator: a deprecated `coordinate_system` fills a missing `global_coordinate_system`.
         if case .object(var object) = document, object["global_coordinate_system"] == nil, let old = object["coordinate_system"] {
@@ -58,50 +60,35 @@ public enum AindValidator {
         return issues
     }
 
-    /// Compiled once per process.
-    nonisolated(unsafe) static let validators: [Kind: JSONSchemaValidator] = {
-        var out: [Kind: JSONSchemaValidator] = [:]
-        for (kind, text) in [(Kind.acquisition, AindSchemas.acquisition), (.instrument, AindSchemas.instrument)] {
-            guard let schema = try? JSONParser.parse(text), let validator = try? JSONSchemaValidator(schema: patch(schema), options: .init(pydanticLax: true)) else {
-                continue
-            }
-            out[kind] = validator
+    /// Each kind's validator, compiled on first use (a `rigmap map` of an acquisition never compiles the instrument's).
+    static let acquisitionValidator: JSONSchemaValidator? = compile(AindSchemas.acquisition)
+    static let instrumentValidator: JSONSchemaValidator? = compile(AindSchemas.instrument)
+
+    static func validator(for kind: Kind) -> JSONSchemaValidator? {
+        switch kind {
+        case .acquisition: return acquisitionValidator
+        case .instrument: return instrumentValidator
         }
-        return out
-    }()
+    }
+
+    private static func compile(_ text: String) -> JSONSchemaValidator? {
+        guard let schema = try? JSONParser.parse(text) else { return nil }
+        return try? JSONSchemaValidator(schema: patch(schema), options: .init(pydanticLax: true))
+    }
 
     /// Whether both embedded schemas compiled (checked by the tests).
-    public static var schemasCompiled: Bool { validators.count == Kind.allCases.count }
+    public static var schemasCompiled: Bool { acquisitionValidator != nil && instrumentValidator != nil }
 
-    /// Adjusts the exported schema to what pydantic actually accepts (see the type's documentation).
+    /// Adjusts the exported schema's root to what pydantic actually accepts (see the type's documentation);
+    /// `object_type` coercion is handled while validating (``JSONSchemaValidator/Options/pydanticLax``).
     static func patch(_ schema: JSONValue) -> JSONValue {
-        func walk(_ value: JSONValue, isRoot: Bool) -> JSONValue {
-            switch value {
-            case .array(let items): return .array(items.map { walk($0, isRoot: false) })
-            case .object(var object):
-                if case .object(var properties)? = object["properties"] {
-                    if isRoot {
-                        properties["schema_version"] = .bool(true)
-                        properties["describedBy"] = ["type": "string"]
-                        if let tz = properties["acquisition_start_tz"] {
-                            properties["acquisition_start_tz"] = ["anyOf": [tz, ["type": "string", "pattern": "^[+-]?\\d{2}:\\d{2}$"]]]
-                        }
-                    }
-                    object["properties"] = .object(properties)
-                }
-                for (key, member) in object where key != "properties" || !isRoot {
-                    object[key] = walk(member, isRoot: false)
-                }
-                if isRoot, case .object(var properties)? = object["properties"] {
-                    for (key, member) in properties where !["schema_version", "describedBy", "acquisition_start_tz"].contains(key) {
-                        properties[key] = walk(member, isRoot: false)
-                    }
-                    object["properties"] = .object(properties)
-                }
-                return .object(object)
-            default: return value
-            }
+        guard case .object(var root) = schema, case .object(var properties)? = root["properties"] else { return schema }
+        properties["schema_version"] = .bool(true)
+        properties["describedBy"] = ["type": "string"]
+        if let tz = properties["acquisition_start_tz"] {
+            properties["acquisition_start_tz"] = ["anyOf": [tz, ["type": "string", "pattern": "^[+-]?\\d{2}:\\d{2}$"]]]
         }
-        return walk(schema, isRoot: true)
+        root["properties"] = .object(properties)
+        return .object(root)
     }
 }

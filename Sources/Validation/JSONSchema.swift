@@ -134,6 +134,8 @@ struct SchemaCompiler {
     let document: JSONValue
     var byPointer: [String: SchemaNode] = [:]
     var pendingRefs: [(SchemaNode, String, String)] = []  // node, ref, where
+    /// One node per discriminator target, shared by every union that maps to it.
+    var mappingNodes: [String: SchemaNode] = [:]
 
     init(document: JSONValue) {
         self.document = document
@@ -271,9 +273,14 @@ struct SchemaCompiler {
             var mapping: [String: SchemaNode] = [:]
             for (value, target) in d["mapping"]?.objectValue ?? [:] {
                 guard let ref = target.stringValue else { throw fail("'discriminator.mapping' values must be strings") }
-                let placeholder = SchemaNode()
-                pendingRefs.append((placeholder, ref, "\(pointer)/discriminator/mapping/\(escape(value))"))
-                mapping[value] = placeholder
+                if let shared = mappingNodes[ref] {
+                    mapping[value] = shared
+                } else {
+                    let placeholder = SchemaNode()
+                    pendingRefs.append((placeholder, ref, "\(pointer)/discriminator/mapping/\(escape(value))"))
+                    mappingNodes[ref] = placeholder
+                    mapping[value] = placeholder
+                }
             }
             node.discriminator = (property, mapping)
         }
@@ -311,8 +318,10 @@ struct SchemaCompiler {
 
     /// Resolves every `$ref` (they may point at schemas compiled later, or form cycles).
     mutating func resolvePending() throws(SchemaCompileError) {
-        while !pendingRefs.isEmpty {
-            let (node, ref, pointer) = pendingRefs.removeFirst()
+        var next = 0
+        while next < pendingRefs.count {  // compiling a target may append more references
+            let (node, ref, pointer) = pendingRefs[next]
+            next += 1
             guard ref.hasPrefix("#") else {
                 throw SchemaCompileError(pointer: pointer, message: "only local references (#/...) are supported, not '\(ref)'")
             }
@@ -334,7 +343,7 @@ struct SchemaCompiler {
         var current: JSONValue? = document
         let parts = pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: true)
         for raw in parts {
-            let part = raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            let part = raw.contains("~") ? raw.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~") : String(raw)
             switch current {
             case .object(let o)?: current = o[part]
             case .array(let a)?:
@@ -347,6 +356,7 @@ struct SchemaCompiler {
     }
 
     private func escape(_ key: String) -> String {
-        key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        guard key.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return key }
+        return key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 }
