@@ -16,8 +16,9 @@ import MetadataModel
 /// carry no `code` (the reference builds them without it); a merged instrument's `calibrations` is `null` when both are
 /// empty. Devices, configurations and fields of types RigMapper does not model pass through unchanged.
 ///
-/// The merged document is checked for consistency as the reference's validators check it: instrument connections
-/// must name components, data stream connections must name active devices.
+/// The reference re-validates the merged document (it builds a new model), so a merge can also fail because the result
+/// is invalid, e.g. a connection naming a device that no input defines. That check is the `Validation` module's:
+/// `rigmap merge` and `rigmap gather` validate every merged document before writing it.
 ///
 /// Cost is linear in the number of components: names are matched through a hash map.
 public enum Composer {
@@ -101,7 +102,6 @@ public enum Composer {
             sources.append(document.name)
             accumulatedName = sources.joined(separator: " + ")
         }
-        conflicts += Consistency.check(accumulated, kind: kind, files: documents.map(\.name))
         return Outcome(merged: conflicts.isEmpty ? accumulated : nil, kind: kind, conflicts: conflicts, notes: notes)
     }
 }

@@ -19,8 +19,8 @@ public struct Conflict: Sendable, Hashable {
         case clockGeneratorDiffers = "clock_generator_differs"
         /// More than one shared Harp clock generator.
         case secondSharedClock = "second_shared_clock"
-        /// The merged document names a device that does not exist.
-        case danglingDevice = "dangling_device"
+        /// The merged document is not valid (found by validating it after the merge).
+        case invalidResult = "invalid_result"
     }
 
     public var kind: Kind
@@ -60,6 +60,13 @@ public struct Conflict: Sendable, Hashable {
 }
 
 extension Composer.Outcome {
+    /// Refuses a merged document that validation found invalid: the problems become conflicts.
+    public mutating func refuse(_ problems: [(path: String, message: String)], files: [String]) {
+        guard !problems.isEmpty else { return }
+        conflicts += problems.map { Conflict(kind: .invalidResult, field: $0.path, message: "merged document: \($0.path): \($0.message)", files: files) }
+        merged = nil
+    }
+
     /// The conflict report (`rigmap merge --report`): status, every conflict, notes.
     public func report(files: [String]) -> JSONValue {
         [

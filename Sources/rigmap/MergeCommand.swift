@@ -3,6 +3,7 @@ import Composer
 import Foundation
 import MetadataModel
 import RigMapperCore
+import Validation
 
 /// `rigmap merge`: merge instruments or acquisitions under the composer's rules.
 struct MergeCommand: ParsableCommand {
@@ -12,7 +13,8 @@ struct MergeCommand: ParsableCommand {
         discussion: """
             Files are merged in the order given, left to right (a + b + c), under aind-data-schema 2.9.2's rules,
             except that a device name in two instruments refuses the merge unless it is one Harp clock generator
-            defined identically in both (the reference compares names only).
+            defined identically in both (the reference compares names only). The merged document is validated
+            as the reference validates it; an invalid result refuses the merge.
 
             Exit status: 0 merged; 1 refused (every conflict on stderr and in --report; no output file);
             2 unreadable or malformed input.
@@ -44,7 +46,12 @@ struct MergeCommand: ParsableCommand {
         }
         if !unreadable.isEmpty { throw fail(DiagnosticError(unreadable), code: 2) }
 
-        let outcome = Composer.merge(documents)
+        var outcome = Composer.merge(documents)
+        // The reference re-validates what it merged; so do we (connections naming devices that exist, and the rest).
+        if let merged = outcome.merged, let kind = AindValidator.kind(of: merged) {
+            let problems = AindValidator.validate(merged, as: kind).filter { $0.severity == .error }
+            outcome.refuse(problems.map { ($0.path.description, $0.message) }, files: files)
+        }
         var writes: [(url: URL, bytes: [UInt8])] = []
         if let report {
             writes.append((URL(fileURLWithPath: report), JSONWriter.referenceBytes(outcome.report(files: files))))

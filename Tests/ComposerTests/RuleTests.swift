@@ -105,13 +105,6 @@ func merge(_ values: JSONValue...) -> Composer.Outcome {
         #expect(ok.merged?["instrument_id"] == "A_B_C")
     }
 
-    @Test func danglingConnectionsRefuseTheMerge() {
-        let a = instrument("A", components: [device("P")], connections: [["source_device": "P", "target_device": "Missing"]])
-        let outcome = merge(a, instrument("B", components: [device("Q")]))
-        #expect(outcome.conflicts.map(\.kind) == [.danglingDevice])
-        #expect(outcome.conflicts.first?.field == "Missing")
-    }
-
     @Test func mixingKindsIsAnError() {
         let outcome = merge(instrument("A"), acquisition("A"))
         #expect(outcome.conflicts.map(\.kind) == [.mixedKinds])

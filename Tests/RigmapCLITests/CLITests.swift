@@ -212,6 +212,21 @@ func temporaryFolder() -> URL {
         #expect(report["conflicts"]?[0]?["field"] == "E1")
     }
 
+    @Test func anInvalidMergedDocumentIsRefused() throws {
+        // a.json gains a connection to a device neither input defines: the merged instrument is invalid.
+        let tmp = temporaryFolder()
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        guard case .object(var a) = try JSONDocument.read(dir.appendingPathComponent("a.json")) else { Issue.record("fixture"); return }
+        let component = a["components"]?[0]?["name"] ?? .string("?")
+        a["connections"] = [["object_type": "Connection", "source_device": component, "source_port": .null, "target_device": "Ghost", "target_port": .null, "send_and_receive": false]]
+        try Data(JSONWriter.referenceBytes(.object(a))).write(to: tmp.appendingPathComponent("a.json"))
+        let result = try rigmap(["merge", tmp.appendingPathComponent("a.json").path, dir.appendingPathComponent("b.json").path, "--output", tmp.appendingPathComponent("out.json").path, "--report", tmp.appendingPathComponent("report.json").path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("'Ghost' is not part of the instrument"))
+        #expect(!FileManager.default.fileExists(atPath: tmp.appendingPathComponent("out.json").path))
+        #expect(try JSONDocument.read(tmp.appendingPathComponent("report.json"))["conflicts"]?[0]?["kind"] == "invalid_result")
+    }
+
     @Test func malformedInputExitsTwo() throws {
         let bad = temporaryFolder()
         try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
