@@ -83,6 +83,32 @@ public final class JSONSchemaValidator: @unchecked Sendable {
     }
 }
 
+/// Byte-level name tests for the unit rule (no Foundation string search on the hot path).
+enum UnitNames {
+    /// `power` for `power_unit`; the text before the last `_unit` of a name that contains it.
+    static func variable(ofUnit key: String) -> String? {
+        let bytes = Array(key.utf8)
+        let marker = Array("_unit".utf8)
+        guard bytes.count >= marker.count else { return nil }
+        var i = bytes.count - marker.count
+        while i >= 0 {
+            if Array(bytes[i..<(i + marker.count)]) == marker {
+                return i == 0 ? nil : String(decoding: bytes[..<i], as: UTF8.self)
+            }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Whether `name` contains `part`.
+    static func contains(_ name: String, _ part: String) -> Bool {
+        let n = Array(name.utf8), p = Array(part.utf8)
+        guard p.count <= n.count else { return false }
+        for start in 0...(n.count - p.count) where n[start] == p[0] && Array(n[start..<(start + p.count)]) == p { return true }
+        return false
+    }
+}
+
 /// A compiled schema.
 final class SchemaNode {
     enum Additional {
@@ -128,6 +154,17 @@ final class SchemaNode {
     var name: String?
     /// `default`, when given (pydantic fills missing fields with it).
     var defaultValue: JSONValue?
+    /// For model schemas: each `<x>_unit` property with the properties it governs (`<x>` and those containing `<x>`),
+    /// worked out once so the unit rule costs nothing per value.
+    lazy var unitPairs: [(unit: String, governed: [String])] = {
+        let keys = properties.map(\.0)
+        var pairs: [(String, [String])] = []
+        for key in keys {
+            guard let variable = UnitNames.variable(ofUnit: key) else { continue }
+            pairs.append((key, keys.filter { $0 != key && UnitNames.contains($0, variable) }))
+        }
+        return pairs
+    }()
 }
 
 struct SchemaCompiler {

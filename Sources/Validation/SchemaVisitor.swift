@@ -135,13 +135,12 @@ struct SchemaVisitor {
     /// fields, defaults included: a `<x>_unit` that is empty while `<x>`, or a field whose name contains `<x>`, is set.
     func unitRule(_ object: JSONObject, _ node: SchemaNode, _ path: JSONPath, _ issues: inout [ValidationIssue]) {
         guard options.pydanticLax, node.propertyIndex["object_type"] != nil else { return }
-        var fields: [(String, JSONValue)] = node.properties.map { key, sub in (key, object[key] ?? sub.defaultValue ?? sub.ref?.defaultValue ?? .null) }
-        for (key, value) in object where node.propertyIndex[key] == nil { fields.append((key, value)) }
-        for (unitKey, unitValue) in fields where unitKey.contains("_unit") && !unitValue.isTruthy {
-            guard let range = unitKey.range(of: "_unit", options: .backwards) else { continue }
-            let variable = String(unitKey[..<range.lowerBound])
-            if let (name, _) = fields.first(where: { ($0.0 == variable || $0.0.contains(variable)) && $0.0 != unitKey && $0.1.isTruthy }) {
-                issues.append(ValidationIssue(at: path.appending(unitKey), "unit \(unitKey) is required when \(name) is set"))
+        func value(_ key: String) -> JSONValue {
+            object[key] ?? node.propertyIndex[key].flatMap { $0.defaultValue ?? $0.ref?.defaultValue } ?? .null
+        }
+        for (unit, governed) in node.unitPairs where !value(unit).isTruthy {
+            if let name = governed.first(where: { value($0).isTruthy }) {
+                issues.append(ValidationIssue(at: path.appending(unit), "unit \(unit) is required when \(name) is set"))
                 return  // the reference raises on the first
             }
         }
