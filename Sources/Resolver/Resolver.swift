@@ -198,7 +198,7 @@ public struct Resolver: Sendable {
                 }
                 chosen = try registry.resolve(name, requirement: requirement)
                 source = explicitSource
-                let sha = (try? configs.versionConfig(for: chosen.identity)).map { SHA256.hex(Array($0.file.contents.utf8)) }
+                let sha = (try? configs.versionConfig(for: chosen.identity))?.file.sha256
                 updatedLock?.mappers[name] = LockFile.Pin(version: chosen.identity.version, configSHA256: sha)
             } else {
                 chosen = pinned
@@ -251,7 +251,7 @@ public struct Resolver: Sendable {
             let layer = layers.last { $0.1.contains(path: path) }?.0 ?? "config"
             origins.append(SettingOrigin(path: path, layer: layer, location: value.location, value: value))
         }
-        let configSHA = SHA256.hex(Array(config.file.contents.utf8))
+        let configSHA = config.file.sha256
         if let pinnedSHA = lock?.mappers[name]?.configSHA256, lock?.mappers[name]?.version == chosen.identity.version, pinnedSHA != configSHA {
             warnings.append(
                 Diagnostic(
@@ -273,7 +273,7 @@ public struct Resolver: Sendable {
             do {
                 let mapper = try registry.resolve(spec: spec)
                 let config = try configs.versionConfig(for: mapper.identity)
-                updated.mappers[mapper.identity.name] = LockFile.Pin(version: mapper.identity.version, configSHA256: SHA256.hex(Array(config.file.contents.utf8)))
+                updated.mappers[mapper.identity.name] = LockFile.Pin(version: mapper.identity.version, configSHA256: config.file.sha256)
             } catch {
                 c.append(contentsOf: error.diagnostics)
             }

@@ -14,6 +14,9 @@ public struct ConfigStore: Sendable {
         public let contents: String
         /// How to name the file in messages: `MapperConfigs/fiber/1.4.0.yaml` or the override file's path.
         public let displayName: String
+
+        /// sha256 of the file's contents (recorded in lock files).
+        public var sha256: String { SHA256.hex(Array(contents.utf8)) }
     }
 
     /// A version's parsed `MapperConfigs/<name>/<version>.yaml`.

@@ -62,8 +62,6 @@ func hashes(_ dir: URL) -> [String: String] {
     }
 
     @Test func anExactAcquisitionInTheSessionIsUsedAsIs() throws {
-        let given = try String(contentsOf: gatherFixtures.appendingPathComponent("fip-session/fip.json"), encoding: .utf8)
-        _ = given
         let acquisition = #"{"object_type": "Acquisition", "subject_id": "1", "acquisition_type": "given", "instrument_id": "X"}"#
         let instrument = #"{"object_type": "Instrument", "instrument_id": "X", "components": []}"#
         let dir = try session(extra: ["acquisition.json": acquisition, "instrument.json": instrument])

@@ -7,7 +7,6 @@ import RigMapperCore
 struct FIPMapping {
     let constants: FiberConstants
     let input: FIPInput
-    let file: String
 
     /// Settings common to all versions, after a version has applied its own rules.
     struct Resolved {
@@ -74,19 +73,14 @@ struct FIPMapping {
     }
 
     /// Exposure time in microseconds: the first light source's `task.delta_1` that is a positive number.
-    private func exposureTimeMicroseconds(_ rig: JSONObject) -> Double {
+    /// `nil` when no light source has one (the version's default applies).
+    func measuredExposureTimeMicroseconds(_ rig: JSONObject) -> Double? {
         for (key, value) in rig where key.hasPrefix("light_source_") {
             if let delta = value["task"]?["delta_1"]?.numberValue, delta.doubleValue > 0 {
                 return delta.doubleValue
             }
         }
-        return constants.defaultExposureTimeMicroseconds
-    }
-
-    func usesDefaultExposure(_ rig: JSONObject) -> Bool {
-        !rig.contains { key, value in
-            key.hasPrefix("light_source_") && (value["task"]?["delta_1"]?.numberValue?.doubleValue ?? 0) > 0
-        }
+        return nil
     }
 
     private func wavelength(ofLightSource key: String) -> Int? {
@@ -115,7 +109,7 @@ struct FIPMapping {
 
     private func configurations(_ rig: JSONObject, _ fibers: [Int], _ measurements: [String: FiberMeasurements]?) -> [JSONValue] {
         var configurations: [JSONValue] = []
-        let exposureMilliseconds = exposureTimeMicroseconds(rig) / 1000
+        let exposureMilliseconds = (measuredExposureTimeMicroseconds(rig) ?? constants.defaultExposureTimeMicroseconds) / 1000
 
         var ledsByWavelength: [Int: LightEmittingDiodeConfig] = [:]
         for (key, value) in rig where key.hasPrefix("light_source_") {

@@ -54,8 +54,8 @@ enum FiberMapping {
         if intendedMeasurements == nil {
             warnings.append(Diagnostic(.warning, "no intended_measurements in settings: channels carry no intended measurement"))
         }
-        let mapping = FIPMapping(constants: constants, input: fip, file: input.displayName)
-        if mapping.usesDefaultExposure(fip.rig) {
+        let mapping = FIPMapping(constants: constants, input: fip)
+        if mapping.measuredExposureTimeMicroseconds(fip.rig) == nil {
             warnings.append(
                 Diagnostic(
                     .warning, "no light source has task.delta_1: camera exposure time defaults to \(constants.defaultExposureTimeMicroseconds) µs",
