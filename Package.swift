@@ -10,11 +10,16 @@ let mapperModules: [String] = [
 
 let package = Package(
     name: "RigMapper",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "rigmap", targets: ["rigmap"]),
         .library(name: "MetadataModel", targets: ["MetadataModel"]),
+        .library(name: "AindSchemas", targets: ["AindSchemas"]),
         .library(name: "RigMapperCore", targets: ["RigMapperCore"]),
+        .library(name: "Validation", targets: ["Validation"]),
+        .library(name: "Composer", targets: ["Composer"]),
+        .library(name: "Resolver", targets: ["Resolver"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "MapperCatalog", targets: ["MapperCatalog"]),
     ],
     dependencies: [
@@ -23,19 +28,24 @@ let package = Package(
         .package(url: "https://github.com/mxcl/Version", from: "2.2.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(
             name: "MetadataModel",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]
         ),
+        // The aind-data-schema releases (exported JSON Schemas, embedded at build time), DocumentKind, and the
+        // schema-driven model builder.
+        .target(name: "AindSchemas", dependencies: ["MetadataModel"], plugins: ["EmbedConfigs"]),
         .target(
             name: "RigMapperCore",
             dependencies: [
-                "MetadataModel",
+                "MetadataModel", "AindSchemas",
                 .product(name: "Version", package: "Version"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The shipped YAML configs, embedded into the binary at build time so a copied release binary
@@ -64,18 +74,19 @@ let package = Package(
                 .product(name: "Version", package: "Version"),
             ]
         ),
-        .target(name: "Gather", dependencies: ["Resolver", "RigMapperCore", "MetadataModel"]),
-        .target(name: "Composer", dependencies: ["MetadataModel"]),
-        .target(name: "Validation", dependencies: ["MetadataModel"]),
+        .target(name: "Composer", dependencies: ["MetadataModel", "AindSchemas"]),
+        .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas"]),
+        // Map one input, gather one session: resolve → run → validate → compose → cross-check → one atomic write.
+        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "AindSchemas", "MetadataModel"]),
         .target(
             name: "MapperCatalog",
-            dependencies: ["RigMapperCore", "MapperConfigs", "Validation"] + mapperModules.map { .target(name: $0) },
+            dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
             plugins: ["RegisterMappers"]
         ),
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Gather", "Validation",
+                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,31 +94,32 @@ let package = Package(
         // Test support shared by the suites and by adapter tests (thrown diagnostics, temporary folders).
         .target(name: "MapperTesting", dependencies: ["RigMapperCore"]),
         .testTarget(name: "MetadataModelTests", dependencies: ["MetadataModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AindSchemasTests", dependencies: ["AindSchemas", "MetadataModel", "Validation"]),
         .testTarget(
             name: "RigMapperCoreTests",
-            dependencies: ["RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Yams", package: "Yams")]
+            dependencies: ["RigMapperCore", "MetadataModel", "AindSchemas", "MapperTesting", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "ResolverTests",
             dependencies: ["Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version")]
         ),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation", "MetadataModel", "MapperTesting"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ComposerTests", dependencies: ["Composer", "MetadataModel", "MapperTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ComposerTests", dependencies: ["Composer", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "GatherTests",
-            dependencies: ["Gather", "Resolver", "RigMapperCore", "MetadataModel", "MapperCatalog"],
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "AindSchemas", "MapperCatalog", "MapperTesting", .product(name: "Version", package: "Version")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "RigmapCLITests",
-            dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore", "Resolver", "Validation"],
+            dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore", "Resolver", "Validation", "Pipeline"],
             resources: [.copy("Fixtures")]
         ),
     ]
         + mapperModules.map { name in
             .target(
                 name: name,
-                dependencies: ["RigMapperCore", "MetadataModel"],
+                dependencies: ["RigMapperCore", "MetadataModel", "AindSchemas"],
                 path: "Sources/Mappers/\(name)",
                 exclude: ["README.md"]
             )
@@ -115,7 +127,9 @@ let package = Package(
         + mapperModules.map { name in
             .testTarget(
                 name: "\(name)Tests",
-                dependencies: [.target(name: name), "RigMapperCore", "MetadataModel", "MapperCatalog", "Resolver", "MapperTesting"],
+                dependencies: [
+                    .target(name: name), "RigMapperCore", "MetadataModel", "AindSchemas", "MapperCatalog", "Resolver", "Pipeline", "MapperTesting",
+                ],
                 path: "Tests/Mappers/\(name)Tests",
                 resources: [.copy("Fixtures")]
             )

@@ -1,9 +1,9 @@
 import Foundation
 import PackagePlugin
 
-/// Build tool plugin: embeds the target's YAML files and JSON input contracts (the `MapperConfigs` target) into
-/// generated Swift source,
-/// so `rigmap` carries its shipped configs and runs from any folder, even as a copied release binary.
+/// Build tool plugin: embeds a target's YAML and JSON files (the `MapperConfigs` target's configs and input contracts,
+/// the `AindSchemas` target's exported JSON Schemas) into generated Swift source, as `Embedded<TargetName>.files`, so
+/// `rigmap` carries them and runs from any folder, even as a copied release binary.
 @main
 struct EmbedConfigs: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
@@ -12,13 +12,14 @@ struct EmbedConfigs: BuildToolPlugin {
             .map(\.url)
             .filter { ["yaml", "yml", "json"].contains($0.pathExtension) }
             .sorted { $0.path < $1.path }
-        let output = context.pluginWorkDirectoryURL.appendingPathComponent("EmbeddedMapperConfigs.swift")
+        let typeName = "Embedded\(target.name)"
+        let output = context.pluginWorkDirectoryURL.appendingPathComponent("\(typeName).swift")
         let tool = try context.tool(named: "RigmapBuildTool")
         return [
             .buildCommand(
-                displayName: "Embedding \(inputs.count) mapper config file(s)",
+                displayName: "Embedding \(inputs.count) file(s) into \(target.name)",
                 executable: tool.url,
-                arguments: ["embed", output.path, "EmbeddedMapperConfigs", target.directoryURL.path] + inputs.map(\.path),
+                arguments: ["embed", output.path, typeName, target.directoryURL.path] + inputs.map(\.path),
                 inputFiles: inputs,
                 outputFiles: [output]
             )

@@ -1,3 +1,4 @@
+import AindSchemas
 import MetadataModel
 
 /// Merges several aind-data-schema instruments, or several acquisitions, into one.
@@ -22,12 +23,6 @@ import MetadataModel
 ///
 /// Cost is linear in the number of components: names are matched through a hash map.
 public enum Composer {
-    /// Which kind of document is merged.
-    public enum Kind: String, Sendable {
-        case acquisition = "Acquisition"
-        case instrument = "Instrument"
-    }
-
     /// A named input (the file name, for messages and reports).
     public struct Document: Sendable {
         public var name: String
@@ -43,7 +38,7 @@ public enum Composer {
     public struct Outcome: Sendable {
         /// The merged document; `nil` when any conflict refused the merge.
         public var merged: JSONValue?
-        public var kind: Kind?
+        public var kind: DocumentKind?
         /// Every conflict found (all of them, not just the first).
         public var conflicts: [Conflict]
         /// Notes that do not refuse the merge (e.g. duplicate active devices removed).
@@ -56,14 +51,14 @@ public enum Composer {
         guard let first = documents.first else {
             return Outcome(merged: nil, kind: nil, conflicts: [Conflict(kind: .noInput, message: "nothing to merge", files: [])], notes: [])
         }
-        var kinds: [Kind?] = []
+        var kinds: [DocumentKind?] = []
         for document in documents {
-            let type = document.value["object_type"]?.stringValue
-            let kind = type.flatMap(Kind.init(rawValue:))
+            let kind = DocumentKind(of: document.value)
             if kind == nil {
+                let known = DocumentKind.allCases.map { "\"\($0.objectType)\"" }.joined(separator: " or ")
                 conflicts.append(
                     Conflict(
-                        kind: .unknownKind, field: "object_type", message: "object_type must be \"Acquisition\" or \"Instrument\"",
+                        kind: .unknownKind, field: "object_type", message: "object_type must be \(known)",
                         values: [document.name: document.value["object_type"] ?? .null], files: [document.name]))
             }
             kinds.append(kind)
@@ -71,7 +66,7 @@ public enum Composer {
         let present = Set(kinds.compactMap { $0 })
         if present.count > 1 {
             var values: [String: JSONValue] = [:]
-            for (document, kind) in zip(documents, kinds) { values[document.name] = .string(kind?.rawValue) }
+            for (document, kind) in zip(documents, kinds) { values[document.name] = .string(kind?.objectType) }
             conflicts.append(
                 Conflict(kind: .mixedKinds, field: "object_type", message: "cannot merge instruments with acquisitions", values: values, files: documents.map(\.name)))
         }
@@ -90,7 +85,7 @@ public enum Composer {
         }
         for document in documents.dropFirst() {
             let step: MergeStep
-            switch kind {
+            switch kind.mergePolicy {
             case .instrument:
                 step = InstrumentMerge.merge(accumulated, accumulatedName, document.value, document.name, origins: &origins)
             case .acquisition:

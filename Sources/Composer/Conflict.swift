@@ -1,3 +1,4 @@
+import AindSchemas
 import MetadataModel
 
 /// One reason a merge is refused.
@@ -71,7 +72,7 @@ extension Composer.Outcome {
     public func report(files: [String]) -> JSONValue {
         [
             "status": .string(merged == nil ? "refused" : "merged"),
-            "object_type": .string(kind?.rawValue),
+            "object_type": .string(kind?.objectType),
             "files": .strings(files),
             "conflicts": .array(conflicts.map(\.jsonValue)),
             "notes": .strings(notes),

@@ -7,9 +7,11 @@ import Version
 /// The same format serves two purposes:
 /// - an **experiment lock** (`rigmap pin --experiment DIR`): `mappers:` pins each mapper to a version so every session
 ///   of the experiment is mapped the same way, even after newer versions ship;
-/// - **provenance** beside outputs (written by `rigmap map`): `mappers:` as resolved plus `outputs:`, which records
-///   for each output file the mapper version, the sha256 of every input and of the merged settings. A job whose
-///   `experiment:` names a folder holding such a lock re-runs with the same versions.
+/// - **provenance** beside outputs (written by `rigmap map` and `rigmap gather`, identically for the same input):
+///   `mappers:` as resolved plus `outputs:`, which records for each output file the mapper version, the sha256 of the
+///   merged settings, of the output itself, and of everything the mapper read (each read by its key, see
+///   `InputRead`, and their combined `input_sha256`). A job whose `experiment:` names a folder holding such a lock
+///   re-runs with the same versions.
 ///
 /// ```yaml
 /// rigmap_version: 0.1.0
@@ -23,8 +25,10 @@ import Version
 ///     mapper: fiber@1.4.0
 ///     sha256: 07c3…                      # of the output file
 ///     settings_sha256: 41d0…
+///     input_sha256: 8b2e…                # of every read below, combined
 ///     inputs:
-///       fip.json: 5e1a…
+///       fip.json: 5e1a…                  # a whole file
+///       procedures.json?: 77aa…          # a probe (the file was looked for)
 /// ```
 public struct LockFile: Sendable, Equatable {
     /// One pinned mapper.
@@ -44,15 +48,18 @@ public struct LockFile: Sendable, Equatable {
         /// `name@version`.
         public var mapper: String
         public var settingsSHA256: String
-        /// Input path (as given) → sha256 of its bytes, sorted by path.
+        /// Read key (a path relative to the input root, see `InputRead.key`) → its digest.
         public var inputs: [String: String]
+        /// The combined digest of every read (`InputRead.combinedSHA256`): the input's provenance hash.
+        public var inputSHA256: String?
         /// sha256 of the output file itself, so an edited or stale file of the same name is not trusted.
         public var sha256: String?
 
-        public init(mapper: String, settingsSHA256: String, inputs: [String: String], sha256: String? = nil) {
+        public init(mapper: String, settingsSHA256: String, inputs: [String: String], inputSHA256: String? = nil, sha256: String? = nil) {
             self.mapper = mapper
             self.settingsSHA256 = settingsSHA256
             self.inputs = inputs
+            self.inputSHA256 = inputSHA256
             self.sha256 = sha256
         }
     }
@@ -108,7 +115,9 @@ public struct LockFile: Sendable, Equatable {
                 if let list = entry["inputs"] {
                     for path in list.keys { inputs[path] = list[path]?.scalarText }
                 }
-                lock.outputs[file] = OutputRecord(mapper: mapper, settingsSHA256: settings, inputs: inputs, sha256: entry["sha256"]?.scalarText)
+                lock.outputs[file] = OutputRecord(
+                    mapper: mapper, settingsSHA256: settings, inputs: inputs, inputSHA256: entry["input_sha256"]?.scalarText,
+                    sha256: entry["sha256"]?.scalarText)
             }
         }
         try c.check()
@@ -133,6 +142,7 @@ public struct LockFile: Sendable, Equatable {
                 out += "  \(quote(file)):\n    mapper: \(quote(record.mapper))\n"
                 if let sha = record.sha256 { out += "    sha256: \(quote(sha))\n" }
                 out += "    settings_sha256: \(quote(record.settingsSHA256))\n"
+                if let sha = record.inputSHA256 { out += "    input_sha256: \(quote(sha))\n" }
                 out += "    inputs:" + (record.inputs.isEmpty ? " {}\n" : "\n")
                 for path in record.inputs.keys.sorted() {
                     out += "      \(quote(path)): \(quote(record.inputs[path] ?? ""))\n"
@@ -164,18 +174,18 @@ public struct LockFile: Sendable, Equatable {
 }
 
 extension LockFile {
-    /// Records provenance for `outputs` produced by `resolved` from `inputs` (replacing earlier records of the same
+    /// Records provenance for `outputs` produced by `resolved` from `reads` (replacing earlier records of the same
     /// files and the mapper's pin). No timestamp is written, so a rerun gives identical bytes.
-    public mutating func record(_ resolved: Resolver.ResolvedMapper, outputs: [(name: String, bytes: [UInt8])], inputs: [MapperInput], rigmapVersion: String) {
+    public mutating func record(_ resolved: Resolver.ResolvedMapper, outputs: [(name: String, bytes: [UInt8])], reads: [InputRead], rigmapVersion: String) {
         self.rigmapVersion = rigmapVersion
         mappers[resolved.name] = Pin(version: resolved.version, configSHA256: resolved.configSHA256)
         var hashes: [String: String] = [:]
-        for input in inputs {
-            hashes[input.displayName] = SHA256.hex(ofFile: input.url) ?? "unreadable"
-        }
+        for read in reads { hashes[read.key] = read.sha256 }
+        let combined = InputRead.combinedSHA256(reads)
         for output in outputs {
             self.outputs[output.name] = OutputRecord(
-                mapper: resolved.mapper.identity.description, settingsSHA256: resolved.settingsSHA256, inputs: hashes, sha256: SHA256.hex(output.bytes))
+                mapper: resolved.mapper.identity.description, settingsSHA256: resolved.settingsSHA256, inputs: hashes, inputSHA256: combined,
+                sha256: Digest.sha256(output.bytes))
         }
     }
 }

@@ -34,6 +34,8 @@ public struct Resolver: Sendable {
         public var settingOverrides: [String: ConfigValue] = [:]
         /// Resolve only these mappers (default: every mapper the command line, job and job type name).
         public var only: [String]?
+        /// Resolve these mappers too (those a gather found inputs for), besides the ones the job names.
+        public var include: [String] = []
         /// Move experiment pins that contradict the request instead of refusing.
         public var updateLock = false
 
@@ -136,7 +138,7 @@ public struct Resolver: Sendable {
 
         // Which mappers.
         var names: [String] = []
-        for name in (jobType?.mapperOrder ?? []) + job.mapperOrder + request.versionOverrides.keys.sorted() where !names.contains(name) {
+        for name in (jobType?.mapperOrder ?? []) + job.mapperOrder + request.versionOverrides.keys.sorted() + request.include where !names.contains(name) {
             names.append(name)
         }
         if let only = request.only { names = only }
@@ -261,7 +263,7 @@ public struct Resolver: Sendable {
         }
         return ResolvedMapper(
             name: name, mapper: chosen, source: source, requested: requested, settingsOverlay: overlay, settings: merged, origins: origins,
-            configFile: config.file, configSHA256: configSHA, settingsSHA256: SHA256.hex(JSONWriter.compactString(merged.jsonValue).utf8))
+            configFile: config.file, configSHA256: configSHA, settingsSHA256: Digest.sha256(JSONWriter.compactString(merged.jsonValue)))
     }
 
     /// Pins `specs` (`NAME@VERSION`, exact or a range resolved to its newest match) into `lock`, recording each

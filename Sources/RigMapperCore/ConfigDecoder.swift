@@ -118,7 +118,7 @@ public enum ConfigDecoder {
 }
 
 /// Records which keys of which mappings the decoded type read.
-private final class KeyTracker: @unchecked Sendable {
+private final class KeyTracker {
     var used: [String: Set<String>] = [:]
     var known: [String: Set<String>] = [:]
 }

@@ -1,11 +1,13 @@
+import AindSchemas
 import Foundation
 
 /// The `MapperConfigs/` files: the copy built into the binary, optionally overridden by a folder on disk.
 ///
 /// A release binary carries every shipped config (embedded at build time), so it runs from anywhere without
 /// resource bundles. `rigmap --config DIR` or the `RIGMAP_CONFIG_DIR` environment variable names a folder laid out
-/// like `MapperConfigs/` (`fiber/1.4.0.yaml`, `job_types/…`); a file there replaces the built-in file of the same
-/// relative path, and files only there are added.
+/// like `MapperConfigs/` (`fiber/1.4.0.yaml`, `fiber/fip.contract.json`, `job_types/…`); a file there (YAML or JSON,
+/// every kind the built-in configs have) replaces the built-in file of the same relative path, and files only there
+/// are added.
 public struct ConfigStore: Sendable {
     /// One config file.
     public struct File: Sendable, Hashable {
@@ -16,12 +18,14 @@ public struct ConfigStore: Sendable {
         public let displayName: String
 
         /// sha256 of the file's contents (recorded in lock files).
-        public var sha256: String { SHA256.hex(Array(contents.utf8)) }
+        public var sha256: String { Digest.sha256(contents) }
     }
 
     /// A version's parsed `MapperConfigs/<name>/<version>.yaml`.
     public struct VersionConfig: Sendable {
         public let file: File
+        /// The aind-data-schema release the version targets (`schema:`).
+        public let schema: SchemaRelease
         /// The `constants:` section (an empty mapping when absent).
         public let constants: ConfigValue
         /// The `settings:` section: defaults for the mapper's settings (an empty mapping when absent).
@@ -44,7 +48,7 @@ public struct ConfigStore: Sendable {
             let root = overrideDirectory.standardizedFileURL.path
             let enumerator = FileManager.default.enumerator(atPath: root)
             while let relative = enumerator?.nextObject() as? String {
-                guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") else { continue }
+                guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") || relative.hasSuffix(".json") else { continue }
                 let url = URL(fileURLWithPath: root).appendingPathComponent(relative)
                 guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
                     throw DiagnosticError("cannot read config file (or it is not UTF-8)", at: SourceLocation(file: url.path))
@@ -60,8 +64,9 @@ public struct ConfigStore: Sendable {
 
     /// The parsed config of one mapper version.
     ///
-    /// - Throws: when the file is missing, malformed, has keys other than `mapper`, `version`, `description`,
-    ///   `constants`, `settings`, or names another mapper or version than its path.
+    /// - Throws: when the file is missing, malformed, has keys other than `mapper`, `version`, `schema`,
+    ///   `description`, `constants`, `settings`, names another mapper or version than its path, or names an
+    ///   aind-data-schema release this binary does not carry.
     public func versionConfig(for identity: MapperIdentity) throws(DiagnosticError) -> VersionConfig {
         let path = "\(identity.name)/\(identity.version).yaml"
         guard let file = files[path] else {
@@ -72,7 +77,7 @@ public struct ConfigStore: Sendable {
             throw DiagnosticError("a mapper config must be a mapping", at: root.location)
         }
         var collector = DiagnosticCollector()
-        let allowed = ["mapper", "version", "description", "constants", "settings"]
+        let allowed = ["mapper", "version", "schema", "description", "constants", "settings"]
         for key in root.keys where !allowed.contains(key) {
             collector.error("unknown key '\(key)' in mapper config (allowed: \(allowed.joined(separator: ", ")))", at: root[key]?.location)
         }
@@ -82,11 +87,23 @@ public struct ConfigStore: Sendable {
         if let version = root["version"], version.scalarText != identity.version.description {
             collector.error("config names version '\(version.scalarText ?? "?")' but its path is for \(identity.version)", at: version.location)
         }
+        var release: SchemaRelease?
+        if let schema = root["schema"], let text = schema.scalarText {
+            release = SchemaRelease(text)
+            if release == nil {
+                collector.error(
+                    "config targets aind-data-schema \(text), which this rigmap does not carry (it has: \(SchemaRelease.versions.joined(separator: ", ")))",
+                    at: schema.location)
+            }
+        } else {
+            collector.error("a mapper config must name the aind-data-schema release it targets, e.g. `schema: 2.9.2`", at: root["schema"]?.location ?? root.location)
+        }
         try collector.check()
+        guard let release else { throw DiagnosticError(collector.diagnostics) }
         func section(_ key: String) -> ConfigValue {
             guard let value = root[key], !value.isNull else { return ConfigValue(.mapping([]), location: root.location) }
             return value
         }
-        return VersionConfig(file: file, constants: section("constants"), settings: section("settings"))
+        return VersionConfig(file: file, schema: release, constants: section("constants"), settings: section("settings"))
     }
 }

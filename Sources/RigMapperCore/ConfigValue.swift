@@ -103,11 +103,22 @@ public struct ConfigValue: Sendable, Hashable {
 }
 
 extension ConfigValue {
+    /// What to do with YAML anchors and aliases (`&name`, `*name`) and merge keys (`<<`).
+    public enum AliasPolicy: Sendable {
+        /// Refuse them at their `file:line:column` (job files, configs, locks: plain data, and a few lines of aliases
+        /// can otherwise expand to billions of values).
+        case refuse
+        /// Expand them, merge keys included, but refuse a document that expands past `maximumNodes` values
+        /// (instrument vendors' `device.yml` files use anchors and merge keys).
+        case expand(maximumNodes: Int)
+    }
+
     /// Reads one YAML document. An empty document is an empty mapping.
     ///
     /// - Parameter file: the name used in error locations.
-    /// - Throws: ``DiagnosticError`` with `file:line:column` for malformed YAML or a non-string key.
-    public static func parseYAML(_ text: String, file: String) throws(DiagnosticError) -> ConfigValue {
+    /// - Throws: ``DiagnosticError`` with `file:line:column` for malformed YAML, a non-string key, a duplicate key, or an
+    ///   alias the policy refuses.
+    public static func parseYAML(_ text: String, file: String, aliases: AliasPolicy = .refuse) throws(DiagnosticError) -> ConfigValue {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -117,59 +128,127 @@ extension ConfigValue {
             throw DiagnosticError("cannot read YAML: \(error)", at: SourceLocation(file: file))
         }
         guard let node else { return ConfigValue(.mapping([]), location: SourceLocation(file: file, line: 1, column: 1)) }
-        var collector = DiagnosticCollector()
-        let value = convert(node, file: file, collector: &collector)
-        try collector.check()
+        var converter = Converter(file: file, policy: aliases)
+        let value = converter.convert(node, at: nil)
+        try converter.collector.check()
         return value
     }
 
     /// Reads a YAML file.
     public static func load(contentsOf url: URL, displayName: String? = nil) throws(DiagnosticError) -> ConfigValue {
         let name = displayName ?? url.path
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: url)
+            bytes = try FileSystem.read(url.path)
         } catch {
-            throw DiagnosticError("cannot read file: \(error.localizedDescription)", at: SourceLocation(file: name))
+            throw DiagnosticError("cannot read file: \(error.reason)", at: SourceLocation(file: name))
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw DiagnosticError("file is not valid UTF-8", at: SourceLocation(file: name))
         }
         return try parseYAML(text, file: name)
     }
 
-    private static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
-        SourceLocation(file: file, line: mark?.line, column: mark?.column)
-    }
+    /// Converts composed YAML nodes. Yams resolves an alias to the node its anchor names (sharing it, so composing is
+    /// cheap); a node met a second time at the same position is therefore an alias use. Refused, or counted against
+    /// the budget, before anything is copied.
+    private struct Converter {
+        let file: String
+        let policy: AliasPolicy
+        var collector = DiagnosticCollector()
+        var seen = Set<String>()
+        var count = 0
+        var exhausted = false
 
-    private static func convert(_ node: Node, file: String, collector: inout DiagnosticCollector) -> ConfigValue {
-        switch node {
-        case .scalar(let scalar):
-            let loc = location(scalar.mark, file)
-            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal || scalar.style == .folded
-            if !quoted && node.null != nil { return ConfigValue(.null, location: loc) }
-            return ConfigValue(.scalar(scalar.string, quoted: quoted), location: loc)
-        case .sequence(let sequence):
-            return ConfigValue(.sequence(sequence.map { convert($0, file: file, collector: &collector) }), location: location(sequence.mark, file))
-        case .mapping(let mapping):
-            var members: [(key: String, value: ConfigValue)] = []
-            for (k, v) in mapping {
-                guard case .scalar(let keyScalar) = k else {
-                    collector.error("mapping keys must be plain strings", at: location(k.mark, file))
-                    continue
+        init(file: String, policy: AliasPolicy) {
+            self.file = file
+            self.policy = policy
+        }
+
+        func location(_ mark: Mark?) -> SourceLocation {
+            SourceLocation(file: file, line: mark?.line, column: mark?.column)
+        }
+
+        /// `false` when the node may not be converted (an alias the policy refuses, or the budget is spent).
+        mutating func admit(_ kind: String, _ mark: Mark?, isEmpty: Bool, at use: Mark?) -> Bool {
+            if exhausted { return false }
+            count += 1
+            switch policy {
+            case .refuse:
+                guard !isEmpty, let mark else { return true }
+                if !seen.insert("\(kind):\(mark.line):\(mark.column)").inserted {
+                    collector.error(
+                        "YAML aliases are not supported here (this value repeats the anchored value at line \(mark.line), column \(mark.column)); write the value out",
+                        at: location(use ?? mark))
+                    return false
                 }
-                if members.contains(where: { $0.key == keyScalar.string }) {
-                    collector.error("duplicate key '\(keyScalar.string)'", at: location(keyScalar.mark, file))
-                    continue
+            case .expand(let maximum):
+                if count > maximum {
+                    collector.error("YAML document expands to more than \(maximum) values (anchors and aliases); refused", at: location(use ?? mark))
+                    exhausted = true
+                    return false
                 }
-                var value = convert(v, file: file, collector: &collector)
-                if value.location == nil { value.location = location(keyScalar.mark, file) }
-                members.append((keyScalar.string, value))
             }
-            return ConfigValue(.mapping(members), location: location(mapping.mark, file))
-        case .alias(let alias):
-            collector.error("YAML aliases are not supported in RigMapper configs", at: location(alias.mark, file))
-            return ConfigValue(.null, location: location(alias.mark, file))
+            return true
+        }
+
+        mutating func convert(_ node: Node, at use: Mark?) -> ConfigValue {
+            switch node {
+            case .scalar(let scalar):
+                let loc = location(scalar.mark)
+                guard admit("v", scalar.mark, isEmpty: scalar.string.isEmpty, at: use) else { return ConfigValue(.null, location: loc) }
+                let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal || scalar.style == .folded
+                if !quoted && node.null != nil { return ConfigValue(.null, location: loc) }
+                return ConfigValue(.scalar(scalar.string, quoted: quoted), location: loc)
+            case .sequence(let sequence):
+                guard admit("s", sequence.mark, isEmpty: false, at: use) else { return ConfigValue(.null, location: location(sequence.mark)) }
+                var items: [ConfigValue] = []
+                for item in sequence { items.append(convert(item, at: sequence.mark)) }
+                return ConfigValue(.sequence(items), location: location(sequence.mark))
+            case .mapping(let mapping):
+                guard admit("m", mapping.mark, isEmpty: false, at: use) else { return ConfigValue(.null, location: location(mapping.mark)) }
+                var members: [(key: String, value: ConfigValue)] = []
+                var merged: [(key: String, value: ConfigValue)] = []
+                for (k, v) in mapping {
+                    guard case .scalar(let keyScalar) = k else {
+                        collector.error("mapping keys must be plain strings", at: location(k.mark))
+                        continue
+                    }
+                    if keyScalar.string == "<<" && keyScalar.style == .plain {
+                        guard case .expand = policy else {
+                            collector.error("YAML merge keys (<<) are not supported here", at: location(keyScalar.mark))
+                            continue
+                        }
+                        let source = convert(v, at: keyScalar.mark)
+                        let sources: [ConfigValue]
+                        switch source.kind {
+                        case .sequence(let list): sources = list
+                        default: sources = [source]
+                        }
+                        for item in sources {
+                            guard case .mapping(let pairs) = item.kind else {
+                                collector.error("a merge key (<<) must name a mapping or a list of mappings", at: location(keyScalar.mark))
+                                continue
+                            }
+                            for pair in pairs where !merged.contains(where: { $0.key == pair.key }) { merged.append(pair) }
+                        }
+                        continue
+                    }
+                    if members.contains(where: { $0.key == keyScalar.string }) {
+                        collector.error("duplicate key '\(keyScalar.string)'", at: location(keyScalar.mark))
+                        continue
+                    }
+                    var value = convert(v, at: keyScalar.mark)
+                    if value.location == nil { value.location = location(keyScalar.mark) }
+                    members.append((keyScalar.string, value))
+                }
+                // Keys written in the mapping win over merged ones (YAML merge-key semantics).
+                for pair in merged where !members.contains(where: { $0.key == pair.key }) { members.append(pair) }
+                return ConfigValue(.mapping(members), location: location(mapping.mark))
+            case .alias(let alias):
+                collector.error("YAML aliases are not supported here", at: location(alias.mark))
+                return ConfigValue(.null, location: location(alias.mark))
+            }
         }
     }
 

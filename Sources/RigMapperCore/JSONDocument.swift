@@ -6,18 +6,17 @@ public enum JSONDocument {
     /// Reads and parses a JSON file. Errors name the file and the line, column and byte offset.
     public static func read(_ url: URL, displayName: String? = nil) throws(DiagnosticError) -> JSONValue {
         let name = displayName ?? url.path
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: url)
+            bytes = try FileSystem.read(url.path)
         } catch {
-            let reason = FileManager.default.fileExists(atPath: url.path) ? "cannot read file" : "no such file"
-            throw DiagnosticError(reason, at: SourceLocation(file: name))
+            throw DiagnosticError("cannot read file: \(error.reason)", at: SourceLocation(file: name))
         }
-        return try parse(data, displayName: name)
+        return try parse(bytes, displayName: name)
     }
 
     /// Parses JSON bytes, naming `displayName` in errors.
-    public static func parse(_ data: Data, displayName: String) throws(DiagnosticError) -> JSONValue {
+    public static func parse<Bytes: Collection>(_ data: Bytes, displayName: String) throws(DiagnosticError) -> JSONValue where Bytes.Element == UInt8 {
         do {
             return try JSONParser.parse(data)
         } catch {

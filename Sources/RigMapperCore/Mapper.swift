@@ -1,3 +1,4 @@
+import AindSchemas
 import Foundation
 import Logging
 import MetadataModel
@@ -22,17 +23,30 @@ public struct MapperIdentity: Sendable, Hashable, CustomStringConvertible, Compa
     }
 }
 
-/// A pattern for the files a mapper claims, relative to a session folder.
+/// A pattern for what a mapper claims in a session folder.
 ///
-/// `fip.json` matches that file name in the folder; `*` matches within one path component, `**/` any number of
-/// folders (`**/settings.xml`), and a trailing `/` matches folders only (`behavior/*.harp/`).
+/// `fip.json` matches that file in the folder; `*` matches within one path component, `**/` any number of folders
+/// (`**/Record Node */`), and a trailing `/` matches folders only (`behavior/`). The pattern `.` with ``requires``
+/// claims the session folder itself when it holds every required path (`SmartSPIM/` and `derivatives/metadata.json`).
 public struct InputPattern: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
     public let pattern: String
+    /// Paths (relative to the matched folder) that must exist for the pattern to match; a trailing `/` asks for a
+    /// folder.
+    public let requires: [String]
 
-    public init(_ pattern: String) { self.pattern = pattern }
-    public init(stringLiteral value: String) { self.pattern = value }
+    public init(_ pattern: String, requires: [String] = []) {
+        self.pattern = pattern
+        self.requires = requires
+    }
 
-    public var description: String { pattern }
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public var description: String {
+        requires.isEmpty ? pattern : "\(pattern) (holding \(requires.joined(separator: ", ")))"
+    }
+
+    /// Whether this pattern claims the session folder itself.
+    public var claimsRoot: Bool { pattern == "." || pattern == "./" }
 
     /// Whether `relativePath` (components joined by `/`) matches; `isDirectory` for folder patterns.
     public func matches(_ relativePath: String, isDirectory: Bool) -> Bool {
@@ -72,60 +86,22 @@ public struct InputPattern: Sendable, Hashable, CustomStringConvertible, Express
     }
 }
 
-/// What a mapper is given to read: the path the user named (a file or a session folder).
-public struct MapperInput: Sendable {
-    /// The input file or folder.
-    public let url: URL
-    /// How to name the input in messages (the path as the user typed it).
-    public let displayName: String
-    /// The input already parsed (and checked against the mapper's contract), so it is read once.
-    let preloadedJSON: JSONValue?
-
-    public init(url: URL, displayName: String? = nil) {
-        self.url = url
-        self.displayName = displayName ?? url.path
-        self.preloadedJSON = nil
-    }
-
-    init(url: URL, displayName: String, preloadedJSON: JSONValue) {
-        self.url = url
-        self.displayName = displayName
-        self.preloadedJSON = preloadedJSON
-    }
-
-    /// The folder holding the input (the input itself when it is a folder).
-    public var directory: URL {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue { return url }
-        return url.deletingLastPathComponent()
-    }
-
-    /// A file beside the input (or inside it, for a folder), with a display name for messages.
-    public func sibling(_ name: String) -> MapperInput {
-        let base = (displayName as NSString).deletingLastPathComponent
-        let shown = url.path == directory.path ? (displayName as NSString).appendingPathComponent(name) : (base.isEmpty ? name : (base as NSString).appendingPathComponent(name))
-        return MapperInput(url: directory.appendingPathComponent(name), displayName: shown)
-    }
-
-    /// Reads the input (or a sibling) as JSON, with located errors for unreadable or malformed files.
-    public func readJSON() throws(DiagnosticError) -> JSONValue {
-        if let preloadedJSON { return preloadedJSON }
-        return try JSONDocument.read(url, displayName: displayName)
-    }
-}
-
-/// What a mapper knows of the run beyond its settings.
+/// What a mapper knows of the run beyond its input and settings.
 public struct MapperContext: Sendable {
     /// The IANA zone for rig timestamps written without an offset (job `timezone`); `nil` means such a timestamp is an error.
     public var timeZone: String?
     public var logger: Logger
+    /// The aind-data-schema release the mapper version targets (its config's `schema:`); build documents with
+    /// `schema.models(.acquisition)`. Set by the registry from the version's config before the mapper runs.
+    public var schema: SchemaRelease
     /// Checks a document against a JSON Schema: the violations (path, message), or why the schema cannot be used.
-    /// Supplied by the composition root (the mapper catalog), so the core needs no schema engine of its own.
+    /// Supplied by the pipeline, so the core needs no schema engine of its own.
     public var contractChecker: ContractChecker?
 
-    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap"), contractChecker: ContractChecker? = nil) {
+    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap"), schema: SchemaRelease = .newest, contractChecker: ContractChecker? = nil) {
         self.timeZone = timeZone
         self.logger = logger
+        self.schema = schema
         self.contractChecker = contractChecker
     }
 
@@ -137,17 +113,38 @@ public struct MapperContext: Sendable {
         } catch {
             throw DiagnosticError(error.description, at: location)
         }
-        guard parsed.isNaive else { return parsed }
+        return try resolve(parsed, text: text, at: location)
+    }
+
+    /// Gives a naive timestamp the job's zone (or fails at `location`); an aware one is returned as is.
+    public func resolve(_ timestamp: Timestamp, text: String? = nil, at location: SourceLocation) throws(DiagnosticError) -> Timestamp {
+        guard timestamp.isNaive else { return timestamp }
         guard let timeZone else {
             throw DiagnosticError(
-                "timestamp \"\(text)\" has no UTC offset and the job declares no timezone; set `timezone:` (an IANA name such as America/Los_Angeles) in job.yaml",
+                "timestamp \"\(text ?? timestamp.description)\" has no UTC offset and the job declares no timezone; set `timezone:` (an IANA name such as America/Los_Angeles) in job.yaml",
                 at: location)
         }
         do {
-            return try parsed.resolved(in: timeZone)
+            return try timestamp.resolved(in: timeZone)
         } catch {
             throw DiagnosticError(error.description, at: location)
         }
+    }
+
+    /// The builder of `kind`'s documents in the targeted release; a missing schema is a build defect reported as an error.
+    public func models(_ kind: DocumentKind) throws(DiagnosticError) -> ModelFactory {
+        do {
+            return try schema.models(kind)
+        } catch {
+            throw DiagnosticError("internal: \(error.message)")
+        }
+    }
+}
+
+extension DiagnosticError {
+    /// A defect found while building a document from the schema (an adapter bug, caught by its tests).
+    public init(_ error: SchemaBuildError, at location: SourceLocation? = nil) {
+        self.init("internal: \(error.description)", at: location)
     }
 }
 
@@ -162,27 +159,13 @@ public struct ContractSchemaError: Error, Sendable {
 
 /// The documents a mapper produced.
 public struct MapperOutput: Sendable {
-    /// Which standard document a value is.
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case acquisition
-        case instrument
-    }
-
-    public var documents: [(kind: Kind, value: JSONValue)]
+    public var documents: [(kind: DocumentKind, value: JSONValue)]
     /// Non-fatal notes (defaults used, values assumed), with where they come from.
     public var warnings: [Diagnostic]
-    /// Every file the mapper read, for provenance (hashes in `rigmap.lock`); the main input when left empty.
-    public var inputsRead: [MapperInput]
 
-    public init(documents: [(kind: Kind, value: JSONValue)], warnings: [Diagnostic] = [], inputsRead: [MapperInput] = []) {
+    public init(documents: [(kind: DocumentKind, value: JSONValue)], warnings: [Diagnostic] = []) {
         self.documents = documents
         self.warnings = warnings
-        self.inputsRead = inputsRead
-    }
-
-    /// The standard file name for a document of `kind` made by mapper `name`: `acquisition_fiber.json`.
-    public static func fileName(kind: Kind, mapper name: String) -> String {
-        "\(kind.rawValue)_\(name).json"
     }
 }
 
@@ -196,9 +179,10 @@ public struct NoConstants: Decodable, Sendable, Hashable {
 /// A mapper is a value type with no state; each version is its own type (`FiberMapperV1_4`), so several versions
 /// of one mapper live side by side in one binary and a job chooses among them.
 ///
-/// Its `MapperConfigs/<name>/<version>.yaml` file has two sections: `constants` (what the version fixes, decoded
-/// into ``Constants``) and `settings` (defaults a job may override, decoded into ``Settings`` after the job's
-/// `mappers.<name>.settings` are laid over them). Unknown keys in either are errors.
+/// Its `MapperConfigs/<name>/<version>.yaml` file names the aind-data-schema release the version targets
+/// (`schema: 2.9.2`) and has two sections: `constants` (what the version fixes, decoded into ``Constants``) and
+/// `settings` (defaults a job may override, decoded into ``Settings`` after the job's `mappers.<name>.settings` are
+/// laid over them). Unknown keys in either are errors.
 public protocol Mapper: Sendable {
     /// Values the version fixes (hard-coded in the reference implementation).
     associatedtype Constants: Decodable & Sendable = NoConstants
@@ -209,14 +193,14 @@ public protocol Mapper: Sendable {
     static var identity: MapperIdentity { get }
     /// aind-data-schema modality abbreviations this mapper produces (`fib`, `behavior`, `ecephys`, `SPIM`).
     static var modalities: [String] { get }
-    /// The files or folders in a session this mapper reads.
+    /// What this mapper claims in a session folder. Every match is given to one run of the mapper.
     static var inputs: [InputPattern] { get }
     /// One line for `rigmap mappers`.
     static var summary: String { get }
-    /// A JSON Schema (draft-07) the main input must satisfy, as a path among the configs
-    /// (`fiber/fip.contract.json` → `MapperConfigs/fiber/fip.contract.json`). When set, the input is parsed and checked
-    /// against it before ``map(_:constants:settings:context:)`` runs, every violation reported with its JSON path, and
-    /// ``MapperInput/readJSON()`` returns the parsed document. `nil` for inputs that are not JSON.
+    /// A JSON Schema (draft-07) the main (first claimed) input file must satisfy, as a path among the configs
+    /// (`fiber/fip.contract.json` → `MapperConfigs/fiber/fip.contract.json`). When set, that file is parsed and checked
+    /// against it before ``map(_:constants:settings:context:)`` runs, every violation reported with its JSON path,
+    /// and ``MapperInput/json(_:)`` returns the parsed document. `nil` for inputs that are not JSON.
     static var inputContract: String? { get }
 
     init()

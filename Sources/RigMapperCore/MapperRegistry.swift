@@ -1,3 +1,4 @@
+import AindSchemas
 import Foundation
 import MetadataModel
 import Version
@@ -11,45 +12,58 @@ public struct RegisteredMapper: Sendable {
     public var inputs: [InputPattern] { type.inputs }
     public var summary: String { type.summary }
 
-    /// The result of one run: the documents and the settings the mapper ran with.
+    /// The result of one run: the documents, the settings the mapper ran with, and everything it read.
     public struct Run: Sendable {
+        /// The documents, and the mapper's warnings followed by notes about the input (symlinks not followed).
         public let output: MapperOutput
         /// The version's default settings with the job's laid over them, as decoded.
         public let settings: ConfigValue
         /// The version's config file.
         public let configFile: ConfigStore.File
+        /// The aind-data-schema release the documents were built for.
+        public let schema: SchemaRelease
+        /// Every read of the input, for provenance.
+        public let reads: [InputRead]
+
+        /// The provenance hash of the input as read (see ``InputRead/combinedSHA256(_:)``).
+        public var inputSHA256: String { InputRead.combinedSHA256(reads) }
     }
 
-    /// Decodes constants and settings (config defaults → `settings` overlay) and maps `input`.
+    /// Decodes constants and settings (config defaults → `settings` overlay), checks the main input against the
+    /// mapper's contract, and maps `input`.
     ///
     /// - Parameter settings: the job's `mappers.<name>.settings` (and any later layers), or `nil`.
     public func run(_ input: MapperInput, configs: ConfigStore, settings overlay: ConfigValue?, context: MapperContext) throws(DiagnosticError) -> Run {
         let config = try configs.versionConfig(for: identity)
         let merged = overlay.map { config.settings.merging($0) } ?? config.settings
+        var context = context
+        context.schema = config.schema
         let checked = try checkContract(input, configs: configs, context: context)
-        let output = try type.decodeAndMap(input: checked, config: config, settings: merged, context: context)
-        return Run(output: output, settings: merged, configFile: config.file)
+        var output = try type.decodeAndMap(input: checked, config: config, settings: merged, context: context)
+        output.warnings += input.inputWarnings
+        return Run(output: output, settings: merged, configFile: config.file, schema: config.schema, reads: input.reads)
     }
 
-    /// Parses the input and checks it against the mapper's input contract, if it has one.
+    /// Parses the main input and checks it against the mapper's input contract, if it has one.
     private func checkContract(_ input: MapperInput, configs: ConfigStore, context: MapperContext) throws(DiagnosticError) -> MapperInput {
         guard let path = type.inputContract else { return input }
         guard let file = configs.file(path) else {
             throw DiagnosticError("\(identity) declares the input contract MapperConfigs/\(path), which does not exist")
         }
         guard let checker = context.contractChecker else {
-            throw DiagnosticError("\(identity) has an input contract but this run has no contract checker (build contexts with MapperCatalog.context)")
+            throw DiagnosticError("\(identity) has an input contract but this run has no contract checker (build contexts with Pipeline.context)")
         }
-        let schema = try JSONDocument.parse(Data(file.contents.utf8), displayName: file.displayName)
-        let document = try input.readJSON()
+        let schema = try JSONDocument.parse(Array(file.contents.utf8), displayName: file.displayName)
+        let main = input.mainPath
+        let document = try input.json(main)
         switch checker(document, schema) {
         case .failure(let error):
             throw DiagnosticError("the input contract cannot be used: \(error.message)", at: SourceLocation(file: file.displayName))
         case .success(let violations) where !violations.isEmpty:
             throw DiagnosticError(
-                violations.map { Diagnostic(.error, "\($0.message) (input contract \(path))", at: SourceLocation(file: input.displayName, jsonPath: $0.path)) })
+                violations.map { Diagnostic(.error, "\($0.message) (input contract \(path))", at: input.location(main, jsonPath: $0.path)) })
         case .success:
-            return MapperInput(url: input.url, displayName: input.displayName, preloadedJSON: document)
+            return input.preloading(document, for: main)
         }
     }
 

@@ -94,6 +94,11 @@ func register(_ arguments: [String]) {
                 case "version":
                     if value.string != version { errors.append("\(location(file, value)): error: config names version '\(value.string ?? "")' but its path is for \(version)") }
                 case "description", "constants": break
+                case "schema":
+                    let text = value.string ?? ""
+                    if text.range(of: #"^\d+\.\d+\.\d+$"#, options: .regularExpression) == nil {
+                        errors.append("\(location(file, value)): error: 'schema' must name an aind-data-schema release such as 2.9.2")
+                    }
                 case "settings":
                     if case .mapping(let settings) = value {
                         versionSettings[mapper, default: [:]][version] = Set(settings.keys.compactMap(\.string))
@@ -101,8 +106,11 @@ func register(_ arguments: [String]) {
                         errors.append("\(location(file, value)): error: 'settings' must be a mapping")
                     }
                 default:
-                    errors.append("\(at): error: unknown key '\(k)' in mapper config (allowed: mapper, version, description, constants, settings)")
+                    errors.append("\(at): error: unknown key '\(k)' in mapper config (allowed: mapper, version, schema, description, constants, settings)")
                 }
+            }
+            if !mapping.keys.contains(where: { $0.string == "schema" }) {
+                errors.append("\(file):1:1: error: a mapper config must name the aind-data-schema release it targets, e.g. `schema: 2.9.2`")
             }
             if versionSettings[mapper]?[version] == nil { versionSettings[mapper, default: [:]][version] = [] }
             if !(identities[mapper]?.contains(version) ?? false) {

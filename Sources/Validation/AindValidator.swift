@@ -1,4 +1,6 @@
+import AindSchemas
 import MetadataModel
+import Synchronization
 
 /// Validates aind-data-schema 2.9.2 documents as the reference (`Acquisition.model_validate_json`,
 /// `Instrument.model_validate_json`) does: the exported JSON Schema, with pydantic's lax JSON coercions, plus the
@@ -12,35 +14,28 @@ import MetadataModel
 /// - `acquisition_start_tz` also accepts a fixed offset written as `-07:00`;
 /// - a deprecated `coordinate_system` fills a missing `global_coordinate_system`.
 public enum AindValidator {
-    /// Which document.
-    public enum Kind: String, Sendable, CaseIterable {
-        case acquisition = "Acquisition"
-        case instrument = "Instrument"
-    }
-
     /// A document whose `object_type` names no kind this validator knows.
     public struct UnknownKind: Error, Sendable, CustomStringConvertible {
         public var objectType: String?
         public var description: String {
-            "object_type \(objectType.map { "\"\($0)\"" } ?? "is missing"); expected \"Acquisition\" or \"Instrument\""
+            let known = DocumentKind.allCases.map { "\"\($0.objectType)\"" }.joined(separator: " or ")
+            return "object_type \(objectType.map { "\"\($0)\"" } ?? "is missing"); expected \(known)"
         }
     }
 
-    /// The kind named by the document's `object_type`.
-    public static func kind(of document: JSONValue) -> Kind? {
-        document["object_type"]?.stringValue.flatMap(Kind.init(rawValue:))
-    }
-
     /// Every problem with `document` (errors and warnings), its kind taken from `object_type`.
-    public static func validate(_ document: JSONValue) throws(UnknownKind) -> [ValidationIssue] {
-        guard let kind = kind(of: document) else { throw UnknownKind(objectType: document["object_type"]?.stringValue) }
-        return validate(document, as: kind)
+    public static func validate(_ document: JSONValue, release: SchemaRelease = .newest) throws(UnknownKind) -> [ValidationIssue] {
+        guard let kind = DocumentKind(of: document) else { throw UnknownKind(objectType: document["object_type"]?.stringValue) }
+        return validate(document, as: kind, release: release)
     }
 
-    /// Every problem with `document` validated as `kind`.
-    public static func validate(_ document: JSONValue, as kind: Kind) -> [ValidationIssue] {
-        guard let validator = validator(for: kind) else {
-            return [ValidationIssue(at: .root, "internal: the embedded \(kind.rawValue) schema did not compile")]
+    /// Every problem with `document` validated as `kind` under `release`.
+    public static func validate(_ document: JSONValue, as kind: DocumentKind, release: SchemaRelease = .newest) -> [ValidationIssue] {
+        let validator: JSONSchemaValidator
+        do {
+            validator = try self.validator(for: kind, release: release)
+        } catch {
+            return [ValidationIssue(at: .root, "internal: \(error)")]
         }
         var document = document
         // The models' before-validator: a deprecated `coordinate_system` fills a missing `global_coordinate_system`.
@@ -60,24 +55,29 @@ public enum AindValidator {
         return issues
     }
 
-    /// Each kind's validator, compiled on first use (a `rigmap map` of an acquisition never compiles the instrument's).
-    static let acquisitionValidator: JSONSchemaValidator? = compile(AindSchemas.acquisition)
-    static let instrumentValidator: JSONSchemaValidator? = compile(AindSchemas.instrument)
-
-    static func validator(for kind: Kind) -> JSONSchemaValidator? {
-        switch kind {
-        case .acquisition: return acquisitionValidator
-        case .instrument: return instrumentValidator
+    /// The compiled validator of one kind in one release, compiled on first use and shared by every thread (a
+    /// `rigmap map` of an acquisition never compiles the instrument's).
+    static func validator(for kind: DocumentKind, release: SchemaRelease) throws -> JSONSchemaValidator {
+        let key = "\(release.version)/\(kind.rawValue)"
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        let schema = try release.schema(kind)
+        let compiled = try JSONSchemaValidator(schema: patch(schema.root), options: .init(pydanticLax: true))
+        return cache.withLock { cache in
+            if let existing = cache[key] { return existing }
+            cache[key] = compiled
+            return compiled
         }
     }
 
-    private static func compile(_ text: String) -> JSONSchemaValidator? {
-        guard let schema = try? JSONParser.parse(text) else { return nil }
-        return try? JSONSchemaValidator(schema: patch(schema), options: .init(pydanticLax: true))
-    }
+    private static let cache = Mutex<[String: JSONSchemaValidator]>([:])
 
-    /// Whether both embedded schemas compiled (checked by the tests).
-    public static var schemasCompiled: Bool { acquisitionValidator != nil && instrumentValidator != nil }
+    /// Whether the schemas of every kind in every carried release compile (checked by the tests).
+    public static var schemasCompiled: Bool {
+        SchemaRelease.versions.allSatisfy { version in
+            guard let release = SchemaRelease(version) else { return false }
+            return DocumentKind.allCases.allSatisfy { (try? validator(for: $0, release: release)) != nil }
+        }
+    }
 
     /// Adjusts the exported schema's root to what pydantic actually accepts (see the type's documentation);
     /// `object_type` coercion is handled while validating (``JSONSchemaValidator/Options/pydanticLax``).

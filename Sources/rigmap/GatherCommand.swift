@@ -1,12 +1,9 @@
 import ArgumentParser
-import Composer
 import Foundation
-import Gather
-import MapperCatalog
+import Pipeline
 import MetadataModel
 import Resolver
 import RigMapperCore
-import Validation
 
 /// `rigmap gather`: one session folder in, validated acquisition.json + instrument.json out.
 struct GatherCommand: ParsableCommand {
@@ -48,18 +45,16 @@ struct GatherCommand: ParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
 
     func run() throws {
-        let resolver: Resolver
+        let pipeline: Pipeline
         let request: Resolver.Request
         do {
-            resolver = try makeResolver(configOptions)
+            pipeline = try makePipeline(configOptions)
             request = try jobOptions.request()
         } catch {
             throw fail(error, code: 2)
         }
-        let gatherer = Gatherer(
-            resolver: resolver, compose: Self.compose, validate: Self.validate, contractChecker: MapperCatalog.context().contractChecker)
-        let report = gatherer.gather(
-            session: URL(fileURLWithPath: session), output: URL(fileURLWithPath: output), request: request, rigmapVersion: Rigmap.version)
+        let report = pipeline.gather(
+            session: URL(fileURLWithPath: session), output: URL(fileURLWithPath: output), request: request, sessionDisplay: session, outputDisplay: output)
 
         for diagnostic in report.diagnostics { printError(diagnostic.description) }
         if json {
@@ -67,26 +62,9 @@ struct GatherCommand: ParsableCommand {
         } else {
             for mapper in report.mappers { print("\(mapper.mapper): \(mapper.outcome.rawValue) (version from \(mapper.source.rawValue))") }
             for file in report.written { print("wrote \((output as NSString).appendingPathComponent(file))") }
+            if !report.stale.isEmpty { print("left from an earlier run: \(report.stale.joined(separator: ", "))") }
             print("gather: \(report.status.name)")
         }
         if report.status != .ok { throw ExitCode(report.status.rawValue) }
-    }
-
-    /// The composer, with conflicts as located diagnostics.
-    @Sendable static func compose(_ documents: [(name: String, value: JSONValue)]) -> Result<JSONValue, DiagnosticError> {
-        let outcome = Composer.merge(documents.map { Composer.Document(name: $0.name, value: $0.value) })
-        if let merged = outcome.merged { return .success(merged) }
-        return .failure(
-            DiagnosticError(outcome.conflicts.map { Diagnostic(.error, "merge refused (\($0.kind.rawValue)): \($0.summary)", at: SourceLocation(file: $0.files.last)) }))
-    }
-
-    /// aind-data-schema 2.9.2 validation of a merged document.
-    @Sendable static func validate(_ document: JSONValue, _ name: String) -> [Diagnostic] {
-        guard let kind = AindValidator.kind(of: document) else {
-            return [Diagnostic(.error, "object_type must be Acquisition or Instrument", at: SourceLocation(file: name, jsonPath: JSONPath([.key("object_type")])))]
-        }
-        return AindValidator.validate(document, as: kind).map {
-            Diagnostic($0.severity == .error ? .error : .warning, $0.message, at: SourceLocation(file: name, jsonPath: $0.path))
-        }
     }
 }

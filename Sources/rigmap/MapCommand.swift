@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import MapperCatalog
-import MetadataModel
-import Resolver
 import RigMapperCore
-import Validation
+import Pipeline
 
 /// `rigmap map`: run one mapper on one input.
 struct MapCommand: ParsableCommand {
@@ -54,54 +52,13 @@ struct MapCommand: ParsableCommand {
     }
 
     private func execute() throws(DiagnosticError) {
-        let resolver = try makeResolver(configOptions)
-        let (name, requirement) = try MapperRegistry.parse(spec: mapper)
-        var request = try jobOptions.request()
-        request.only = [name]
-        if let requirement { request.versionOverrides[name] = requirement }
-        let resolution = try resolver.resolve(request)
-        for warning in resolution.warnings { printError(warning.description) }
-        guard let resolved = resolution.mapper(name) else { throw DiagnosticError("internal: \(name) not resolved") }
-
-        let inputURL = URL(fileURLWithPath: input)
-        guard FileManager.default.fileExists(atPath: inputURL.path) else {
-            throw DiagnosticError("no such file or folder", at: SourceLocation(file: input))
-        }
-        let context = MapperCatalog.context(timeZone: resolution.timezone)
-        let run = try resolved.mapper.run(
-            MapperInput(url: inputURL, displayName: input), configs: resolver.configs, settings: resolved.settingsOverlay, context: context)
-        for warning in run.output.warnings { printError(warning.description) }
-
-        // Each output is validated against aind-data-schema 2.9.2 before anything is written.
-        var invalid: [Diagnostic] = []
-        for document in run.output.documents {
-            let fileName = MapperOutput.fileName(kind: document.kind, mapper: name)
-            for issue in AindValidator.validate(document.value, as: document.kind == .acquisition ? .acquisition : .instrument) {
-                let severity: Diagnostic.Severity = issue.severity == .error && resolution.raiseIfInvalid ? .error : .warning
-                invalid.append(Diagnostic(severity, issue.message, at: SourceLocation(file: fileName, jsonPath: issue.path)))
-            }
-        }
-        if invalid.contains(where: { $0.severity == .error }) {
-            invalid.append(Diagnostic(.error, "the output is not valid aind-data-schema 2.9.2 and raise_if_invalid is true: nothing was written"))
-            throw DiagnosticError(invalid)
-        }
-        for warning in invalid { printError(warning.description) }
-
-        let outputURL = URL(fileURLWithPath: output)
-        var files = run.output.documents.map { document in
-            (url: outputURL.appendingPathComponent(MapperOutput.fileName(kind: document.kind, mapper: name)),
-             bytes: JSONWriter.referenceBytes(document.value))
-        }
-        let lockURL = outputURL.appendingPathComponent(LockFile.fileName)
-        // Keep the records of other mappers written to the same folder; an unreadable old lock is replaced.
-        var provenance = ((try? LockFile.load(lockURL)) ?? nil) ?? LockFile()
-        provenance.record(resolved, outputs: files.map { ($0.url.lastPathComponent, $0.bytes) }, inputs: run.output.inputsRead.isEmpty ? [MapperInput(url: inputURL, displayName: input)] : run.output.inputsRead, rigmapVersion: Rigmap.version)
-        files.append((url: lockURL, bytes: Array(provenance.yaml.utf8)))
-        if let updated = resolution.updatedExperimentLock, let url = resolution.experimentLockURL {
-            files.append((url: url, bytes: Array(updated.yaml.utf8)))
-        }
-        try JSONDocument.writeAtomically(files)
-        for file in files { print("wrote \(file.url.path)") }
-        print("mapped with \(resolved.mapper.identity) (version from \(resolved.source.rawValue))")
+        let pipeline = try makePipeline(configOptions)
+        let request = Pipeline.MapRequest(
+            mapper: mapper, input: URL(fileURLWithPath: input), inputDisplay: input, output: URL(fileURLWithPath: output), outputDisplay: output,
+            job: try jobOptions.request())
+        let result = try pipeline.map(request)
+        for warning in result.warnings { printError(warning.description) }
+        for file in result.written { print("wrote \(file)") }
+        print("mapped with \(result.resolved.mapper.identity) (version from \(result.resolved.source.rawValue))")
     }
 }

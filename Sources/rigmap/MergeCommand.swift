@@ -1,9 +1,8 @@
 import ArgumentParser
-import Composer
 import Foundation
 import MetadataModel
 import RigMapperCore
-import Validation
+import Pipeline
 
 /// `rigmap merge`: merge instruments or acquisitions under the composer's rules.
 struct MergeCommand: ParsableCommand {
@@ -34,29 +33,44 @@ struct MergeCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write a JSON conflict report (also when the merge succeeds).", valueName: "file"))
     var report: String?
 
+    @OptionGroup var configOptions: ConfigOptions
+
     func run() throws {
-        var documents: [Composer.Document] = []
+        // Usage: outputs never replace an input, and the report and the document are two files.
+        let inputs = Set(files.map { PathIdentity.of($0) })
+        if output.isEmpty { throw usage("--output must name a file") }
+        if inputs.contains(PathIdentity.of(output)) { throw usage("--output \(output) is one of the input files; it would be overwritten") }
+        if let report {
+            if report.isEmpty { throw usage("--report must name a file") }
+            if inputs.contains(PathIdentity.of(report)) { throw usage("--report \(report) is one of the input files; it would be overwritten") }
+            if PathIdentity.of(report) == PathIdentity.of(output) { throw usage("--output and --report name the same file") }
+        }
+
+        var documents: [(name: String, value: JSONValue)] = []
         var unreadable: [Diagnostic] = []
         for file in files {
             do {
-                documents.append(Composer.Document(name: file, value: try JSONDocument.read(URL(fileURLWithPath: file), displayName: file)))
+                documents.append((file, try JSONDocument.read(URL(fileURLWithPath: file), displayName: file)))
             } catch {
                 unreadable += error.diagnostics
             }
         }
         if !unreadable.isEmpty { throw fail(DiagnosticError(unreadable), code: 2) }
 
-        var outcome = Composer.merge(documents)
-        // The reference re-validates what it merged; so do we (connections naming devices that exist, and the rest).
-        if let merged = outcome.merged, let kind = AindValidator.kind(of: merged) {
-            let problems = AindValidator.validate(merged, as: kind).filter { $0.severity == .error }
-            outcome.refuse(problems.map { ($0.path.description, $0.message) }, files: files)
+        let pipeline: Pipeline
+        do {
+            pipeline = try makePipeline(configOptions)
+        } catch {
+            throw fail(error, code: 2)
         }
+        let result = pipeline.merge(documents)
+        let outcome = result.outcome
         var writes: [(url: URL, bytes: [UInt8])] = []
         if let report {
             writes.append((URL(fileURLWithPath: report), JSONWriter.referenceBytes(outcome.report(files: files))))
         }
         for note in outcome.notes { printError("note: \(note)") }
+        for warning in result.warnings { printError(warning.description) }
         guard let merged = outcome.merged else {
             for conflict in outcome.conflicts { printError("error: \(conflict.kind.rawValue): \(conflict.summary)") }
             do {
@@ -72,6 +86,11 @@ struct MergeCommand: ParsableCommand {
         } catch {
             throw fail(error, code: 2)
         }
-        print("merged \(files.count) \(outcome.kind?.rawValue.lowercased() ?? "document")s into \(output)")
+        print("merged \(files.count) \(outcome.kind?.rawValue ?? "document")s into \(output)")
+    }
+
+    private func usage(_ message: String) -> ExitCode {
+        printError("error: \(message)")
+        return ExitCode(2)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MapperCatalog
+import Pipeline
 import Resolver
 import RigMapperCore
 
@@ -49,4 +50,21 @@ struct JobOptions: ParsableArguments {
 /// The resolver over the shipped mappers and the configs in force.
 func makeResolver(_ options: ConfigOptions) throws(DiagnosticError) -> Resolver {
     Resolver(registry: try MapperCatalog.registry(), configs: try options.store(), rigmapVersion: Rigmap.version)
+}
+
+/// The pipeline over the shipped mappers and the configs in force, with the default composer and validator.
+func makePipeline(_ options: ConfigOptions) throws(DiagnosticError) -> Pipeline {
+    Pipeline(resolver: try makeResolver(options))
+}
+
+/// A path's identity for comparing command-line file names: the canonical path of the file or, for a file that does
+/// not exist yet, of its folder joined with its name.
+enum PathIdentity {
+    static func of(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        if let resolved = try? FileSystem.realPath(absolute) { return resolved }
+        let folder = (absolute as NSString).deletingLastPathComponent
+        let name = (absolute as NSString).lastPathComponent
+        return ((try? FileSystem.realPath(folder)) ?? folder) + "/" + name
+    }
 }

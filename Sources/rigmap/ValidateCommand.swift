@@ -1,4 +1,5 @@
 import ArgumentParser
+import AindSchemas
 import Foundation
 import MetadataModel
 import RigMapperCore
@@ -10,13 +11,15 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Validate acquisition/instrument documents against aind-data-schema 2.9.2, or files against a JSON Schema.",
         discussion: """
-            Without --schema, each file's kind comes from its object_type ("Acquisition" or "Instrument") and it is
-            checked as aind-data-schema 2.9.2 checks it: the JSON Schema plus the models' cross-field rules.
+            Without --schema, each file's kind comes from --kind, else its object_type ("Acquisition" or
+            "Instrument"), else its file name (acquisition*.json, instrument*.json) as aind-data-schema's models fill
+            a missing object_type; it is checked as aind-data-schema 2.9.2 checks it: the JSON Schema plus the models'
+            cross-field rules. An object_type that names no kind is an invalid document.
             With --schema, every file is checked against that draft-07 (or 2020-12 subset) schema instead:
             facility metadata schemas, rig input contracts.
 
             Exit status: 0 all valid; 1 some invalid (every error listed with its JSON path);
-            2 unreadable input, unknown object_type, or a schema that does not compile.
+            2 unreadable input, a file whose kind cannot be told, or a schema that does not compile.
 
             Examples:
               rigmap validate out/acquisition.json out/instrument.json
@@ -30,10 +33,21 @@ struct ValidateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Validate against this JSON Schema instead.", valueName: "schema.json"))
     var schema: String?
 
+    @Option(name: .long, help: ArgumentHelp("Validate every file as this kind: acquisition or instrument.", valueName: "kind"))
+    var kind: String?
+
     @Flag(name: .long, help: "Print a JSON report instead of text.")
     var json = false
 
     func run() throws {
+        var forcedKind: DocumentKind?
+        if let kind {
+            guard let parsed = DocumentKind(rawValue: kind.lowercased()) else {
+                printError("error: --kind must be one of: \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            forcedKind = parsed
+        }
         var custom: JSONSchemaValidator?
         if let schema {
             do {
@@ -65,18 +79,24 @@ struct ValidateCommand: ParsableCommand {
             let issues: [ValidationIssue]
             if let custom {
                 issues = custom.validate(document)
+            } else if let kind = forcedKind ?? DocumentKind(of: document) {
+                issues = AindValidator.validate(document, as: kind)
+            } else if document["object_type"] == nil, let kind = DocumentKind(fileName: file) {
+                // The models fill a missing object_type with their own.
+                issues = AindValidator.validate(document, as: kind)
+            } else if let objectType = document["object_type"] {
+                // An object_type naming no kind: the document is invalid, not unreadable.
+                let known = DocumentKind.allCases.map { "\"\($0.objectType)\"" }.joined(separator: " or ")
+                issues = [ValidationIssue(at: JSONPath([.key("object_type")]), "object_type \(JSONWriter.compactString(objectType)) names no document kind; expected \(known)")]
             } else {
-                do {
-                    issues = try AindValidator.validate(document)
-                } catch {
-                    unreadable = true
-                    if json {
-                        report.append(["file": .string(file), "status": "unknown_kind", "errors": [["path": "object_type", "message": .string(error.description)]], "warnings": []])
-                    } else {
-                        printError("\(file): object_type: error: \(error.description)")
-                    }
-                    continue
+                unreadable = true
+                let message = "no object_type, and the file name does not say the kind (acquisition*.json, instrument*.json); use --kind"
+                if json {
+                    report.append(["file": .string(file), "status": "unknown_kind", "errors": [["path": "object_type", "message": .string(message)]], "warnings": []])
+                } else {
+                    printError("\(file): object_type: error: \(message)")
                 }
+                continue
             }
             let errors = issues.filter { $0.severity == .error }
             let warnings = issues.filter { $0.severity == .warning }

@@ -30,7 +30,7 @@ struct Probe2_0rc: ProbeVersion { static let identity = MapperIdentity(name: "pr
 let probeConfigs: [String: String] = {
     var files: [String: String] = [:]
     for v in ["1.0.0", "1.2.0", "1.3.0", "1.5.0", "2.0.0-rc.1"] {
-        files["probe/\(v).yaml"] = "mapper: probe\nversion: \(v)\nsettings:\n  gain: 1.0\n  channels: [0]\n  labels: null\n"
+        files["probe/\(v).yaml"] = "mapper: probe\nversion: \(v)\nschema: 2.9.2\nsettings:\n  gain: 1.0\n  channels: [0]\n  labels: null\n"
     }
     files["job_types/probe_std.yaml"] = "mappers:\n  probe:\n    version: \"~1.2.0\"\n    settings:\n      gain: 2.0\n      labels: {a: x}\n"
     return files
@@ -123,7 +123,7 @@ let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
     @Test func pinRecordsExactVersionsConfigHashesAndTime() throws {
         let lock = try resolver().pin(["probe@^1.0"], into: nil, now: Date(timeIntervalSince1970: 0))
         #expect(lock.mappers["probe"]?.version == Version(1, 3, 0))
-        #expect(lock.mappers["probe"]?.configSHA256 == SHA256.hex(Array((probeConfigs["probe/1.3.0.yaml"] ?? "").utf8)))
+        #expect(lock.mappers["probe"]?.configSHA256 == Digest.sha256(probeConfigs["probe/1.3.0.yaml"] ?? ""))
         #expect(lock.created == "1970-01-01T00:00:00Z")
         #expect(lock.rigmapVersion == "9.9.9")
         let reread = try LockFile.load(try writeTemp(lock.yaml))
@@ -210,32 +210,31 @@ let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
     }
 }
 
-@Suite struct SHA256Tests {
+@Suite struct DigestTests {
     @Test func knownVectors() {
-        #expect(SHA256.hex(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(Digest.sha256(Array("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(Digest.sha256("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Digest.sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(Digest.sha256([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
-    @Test func chunkedUpdatesEqualOneShot() {
-        let message = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        for chunk in [1, 7, 63, 64, 65, 200] {
-            var hasher = SHA256()
-            var i = 0
-            while i < message.count {
-                hasher.update(message[i..<min(i + chunk, message.count)])
-                i += chunk
-            }
-            #expect(hasher.finalize() == { var h = SHA256(); h.update(message); return h.finalize() }(), "chunk \(chunk)")
-        }
+    @Test func aFileIsHashedInChunksToTheSameDigest() throws {
+        // Larger than one chunk and not a multiple of it, so the last partial chunk and the end of file both matter.
+        let bytes = (0..<(2 * 1_048_576 + 12_345)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let url = try makeTemporaryFolder().appendingPathComponent("big.bin")
+        try Data(bytes).write(to: url)
+        #expect(Digest.sha256(ofFile: url) == Digest.sha256(bytes))
+        let empty = url.deletingLastPathComponent().appendingPathComponent("empty.bin")
+        try Data().write(to: empty)
+        #expect(Digest.sha256(ofFile: empty) == Digest.sha256([UInt8]()))
+        #expect(Digest.sha256(ofFile: url.deletingLastPathComponent().appendingPathComponent("missing")) == nil)
     }
 }
 
 @Suite struct JobTypeAcrossVersionsTests {
     @Test func jobTypeSettingsUnknownToTheChosenVersionAreDroppedWithAWarning() throws {
         var files = probeConfigs
-        files["probe/1.0.0.yaml"] = "mapper: probe\nversion: 1.0.0\nsettings:\n  gain: 1.0\n  channels: [0]\n"  // no `labels`
+        files["probe/1.0.0.yaml"] = "mapper: probe\nversion: 1.0.0\nschema: 2.9.2\nsettings:\n  gain: 1.0\n  channels: [0]\n"  // no `labels`
         let r = Resolver(registry: try MapperRegistry([Probe1_0.self, Probe1_2.self]), configs: try ConfigStore(embedded: files), rigmapVersion: "9")
         // probe 1.0.0's settings type still accepts `labels`, but its config does not list it: the job type's is dropped.
         let resolved = try r.resolve(.init(job: try job("job_type: probe_std\nmappers: {probe: {version: 1.0.0}}")))

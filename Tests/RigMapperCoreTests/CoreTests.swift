@@ -74,9 +74,9 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
     }
 
     @Test func settingsLayerOverVersionDefaultsAndUnknownKeysAreLocated() throws {
-        let store = try ConfigStore(embedded: ["echo/1.0.0.yaml": "mapper: echo\nversion: 1.0.0\nsettings:\n  label: default\n  count: 1\n"])
+        let store = try ConfigStore(embedded: ["echo/1.0.0.yaml": "mapper: echo\nversion: 1.0.0\nschema: 2.9.2\nsettings:\n  label: default\n  count: 1\n"])
         let entry = try registry.resolve(spec: "echo@1.0.0")
-        let input = MapperInput(url: URL(fileURLWithPath: "/dev/null"))
+        let input = try MapperInput(root: try makeTemporaryFolder())
         let job = try ConfigValue.parseYAML("count: 5", file: "job.yaml")
         let run = try entry.run(input, configs: store, settings: job, context: MapperContext())
         #expect(run.output.documents.first?.value == ["label": "default", "count": 5])
@@ -89,7 +89,7 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
     }
 
     @Test func missingConfigFileIsAnError() throws {
-        let found = diagnostics { _ = try registry.resolve("echo").run(MapperInput(url: URL(fileURLWithPath: "/dev/null")), configs: try ConfigStore(embedded: [:]), settings: nil, context: MapperContext()) }
+        let found = diagnostics { _ = try registry.resolve("echo").run(try MapperInput(root: try makeTemporaryFolder()), configs: try ConfigStore(embedded: [:]), settings: nil, context: MapperContext()) }
         #expect(found.first?.message.contains("MapperConfigs/echo/1.2.0.yaml") == true)
     }
 }
@@ -146,7 +146,7 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
     @Test func overrideFolderReplacesAndAddsFiles() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("echo"), withIntermediateDirectories: true)
-        try "mapper: echo\nversion: 1.0.0\nsettings: {label: override}\n".write(to: dir.appendingPathComponent("echo/1.0.0.yaml"), atomically: true, encoding: .utf8)
+        try "mapper: echo\nversion: 1.0.0\nschema: 2.9.2\nsettings: {label: override}\n".write(to: dir.appendingPathComponent("echo/1.0.0.yaml"), atomically: true, encoding: .utf8)
         let store = try ConfigStore(embedded: ["echo/1.0.0.yaml": "settings: {label: builtin}", "other/1.0.0.yaml": ""], overrideDirectory: dir)
         #expect(try store.versionConfig(for: EchoV1.identity).settings["label"]?.scalarText == "override")
         #expect(store.file("other/1.0.0.yaml") != nil)
@@ -154,7 +154,7 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
     }
 
     @Test func versionConfigMustMatchItsPath() throws {
-        let store = try ConfigStore(embedded: ["echo/1.0.0.yaml": "mapper: other\nversion: 1.0.1\nextra: 1\n"])
+        let store = try ConfigStore(embedded: ["echo/1.0.0.yaml": "mapper: other\nversion: 1.0.1\nschema: 2.9.2\nextra: 1\n"])
         let found = diagnostics { _ = try store.versionConfig(for: EchoV1.identity) }
         #expect(found.count == 3)
     }

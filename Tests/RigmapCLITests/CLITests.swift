@@ -82,7 +82,7 @@ func temporaryFolder() -> URL {
         #expect(try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", first.path]).status == 0)
         let lock = try String(contentsOf: first.appendingPathComponent("rigmap.lock"), encoding: .utf8)
         #expect(lock.contains("mapper: \"fiber@1.4.0\""))
-        #expect(lock.contains(SHA256.hex(try Data(contentsOf: URL(fileURLWithPath: fip)))))
+        #expect(lock.contains(Digest.sha256(Array(try Data(contentsOf: URL(fileURLWithPath: fip))))))
         // A job that names the first output folder as its experiment re-runs with the pinned version, byte for byte,
         // even when it asks for a range that a newer version would satisfy.
         let rerunDir = temporaryFolder()

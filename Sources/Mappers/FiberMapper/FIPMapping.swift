@@ -1,12 +1,15 @@
+import AindSchemas
 import Foundation
 import MetadataModel
 import RigMapperCore
 
 /// The FIP → Acquisition mapping shared by every fiber version; what differs between versions lives in
-/// ``FiberConstants`` (from the version's config) and in the settings a version accepts.
+/// ``FiberConstants`` (from the version's config) and in the settings a version accepts. Values are built from the
+/// version's aind-data-schema release (``ModelFactory``), so field order and defaults are the schema's.
 struct FIPMapping {
     let constants: FiberConstants
     let input: FIPInput
+    let models: ModelFactory
 
     /// Settings common to all versions, after a version has applied its own rules.
     struct Resolved {
@@ -16,7 +19,7 @@ struct FIPMapping {
         var ethicsReviewID: [String]?
     }
 
-    func acquisition(_ settings: Resolved) -> Acquisition {
+    func acquisition(_ settings: Resolved) throws(SchemaBuildError) -> JSONValue {
         // Earliest start and latest end over all streams (the first one on ties), swapped if out of order.
         var start = input.streams[0].start
         var end = input.streams[0].end
@@ -27,28 +30,39 @@ struct FIPMapping {
         if Timestamp.compareInstants(start, end) == .orderedDescending { swap(&start, &end) }
 
         let rig = input.rig
-        let stream = DataStream(
-            streamStartTime: start, streamEndTime: end,
-            modalities: [Modality(name: constants.modality.name, abbreviation: constants.modality.abbreviation)],
-            code: code(),
-            activeDevices: activeDevices(rig, settings.implantedFibers),
-            configurations: configurations(rig, settings.implantedFibers, settings.intendedMeasurements),
-            connections: settings.implantedFibers.map { Connection(sourceDevice: "Patch Cord \($0)", targetDevice: "Fiber \($0)") })
-
-        var acquisition = Acquisition(
-            subjectID: input.subjectID, acquisitionStartTime: start, acquisitionEndTime: end,
-            acquisitionType: settings.acquisitionType, dataStreams: [stream])
-        acquisition.protocolID = constants.protocolID
-        acquisition.experimenters = input.experimenters
-        acquisition.ethicsReviewID = settings.ethicsReviewID
-        acquisition.instrumentID = input.instrumentID
-        acquisition.notes = input.notes
-        return acquisition
+        var connections: [JSONValue] = []
+        for fiber in settings.implantedFibers {
+            connections.append(try models.make("Connection", ["source_device": .string("Patch Cord \(fiber)"), "target_device": .string("Fiber \(fiber)")]))
+        }
+        let stream = try models.make(
+            "DataStream",
+            [
+                "stream_start_time": .timestamp(start),
+                "stream_end_time": .timestamp(end),
+                "modalities": [try models.modality(constants.modality.abbreviation)],
+                "code": try code() ?? .null,
+                "active_devices": .strings(activeDevices(rig, settings.implantedFibers)),
+                "configurations": .array(try configurations(rig, settings.implantedFibers, settings.intendedMeasurements)),
+                "connections": .array(connections),
+            ])
+        return try models.document([
+            "protocol_id": .strings(constants.protocolID),
+            "subject_id": .string(input.subjectID),
+            "acquisition_start_time": .timestamp(start),
+            "acquisition_start_tz": start.derivedTimeZone,
+            "acquisition_end_time": .timestamp(end),
+            "experimenters": .strings(input.experimenters),
+            "ethics_review_id": .strings(settings.ethicsReviewID),
+            "instrument_id": .string(input.instrumentID),
+            "acquisition_type": .string(settings.acquisitionType),
+            "notes": .string(input.notes),
+            "data_streams": [stream],
+        ])
     }
 
     private func deviceName(_ key: String) -> String { constants.deviceNames[key] ?? key }
 
-    private func code() -> [Code]? {
+    private func code() throws(SchemaBuildError) -> JSONValue? {
         let version: String?
         switch constants.code.versionFrom {
         case "session.commit_hash": version = input.commitHash
@@ -56,7 +70,10 @@ struct FIPMapping {
         }
         guard let version, !version.isEmpty else { return nil }
         let parameters: JSONValue = constants.code.recordAllowDirtyRepo ? ["allow_dirty_repo": .bool(input.allowDirtyRepo)] : .null
-        return [Code(url: constants.code.url, name: constants.code.name, version: version, parameters: parameters)]
+        return [
+            try models.make(
+                "Code", ["url": .string(constants.code.url), "name": .string(constants.code.name), "version": .string(version), "parameters": parameters])
+        ]
     }
 
     private func activeDevices(_ rig: JSONObject, _ fibers: [Int]) -> [String] {
@@ -107,11 +124,11 @@ struct FIPMapping {
         return names
     }
 
-    private func configurations(_ rig: JSONObject, _ fibers: [Int], _ measurements: [String: FiberMeasurements]?) -> [JSONValue] {
+    private func configurations(_ rig: JSONObject, _ fibers: [Int], _ measurements: [String: FiberMeasurements]?) throws(SchemaBuildError) -> [JSONValue] {
         var configurations: [JSONValue] = []
         let exposureMilliseconds = (measuredExposureTimeMicroseconds(rig) ?? constants.defaultExposureTimeMicroseconds) / 1000
 
-        var ledsByWavelength: [Int: LightEmittingDiodeConfig] = [:]
+        var ledsByWavelength: [Int: JSONValue] = [:]
         for (key, value) in rig where key.hasPrefix("light_source_") {
             let power: Double?
             switch value["power"] {
@@ -119,8 +136,9 @@ struct FIPMapping {
             case .some(.number(let n)): power = n.doubleValue
             default: power = nil
             }
-            let led = LightEmittingDiodeConfig(deviceName: deviceName(key), power: power, powerUnit: constants.ledPowerUnit)
-            configurations.append(led.jsonValue)
+            let led = try models.make(
+                "LightEmittingDiodeConfig", ["device_name": .string(deviceName(key)), "power": .float(power), "power_unit": .string(constants.ledPowerUnit)])
+            configurations.append(led)
             if let nm = wavelength(ofLightSource: key) { ledsByWavelength[nm] = led }
         }
 
@@ -128,22 +146,32 @@ struct FIPMapping {
         let cameras = cameraNames(roi)
         for fiber in fibers {
             let fiberMeasurements = measurements?["Fiber_\(fiber)"]
-            var channels: [Channel] = []
+            var channels: [JSONValue] = []
             for definition in constants.channels {
                 guard let camera = cameras[definition.camera] else { continue }
                 let measurement = fiberMeasurements?[definition.measurementKey] ?? nil
-                let detector = DetectorConfig(
-                    deviceName: camera, exposureTime: exposureMilliseconds, exposureTimeUnit: constants.exposureTimeUnit,
-                    triggerType: constants.triggerType)
+                let detector = try models.make(
+                    "DetectorConfig",
+                    [
+                        "device_name": .string(camera), "exposure_time": .float(exposureMilliseconds),
+                        "exposure_time_unit": .string(constants.exposureTimeUnit), "trigger_type": .string(constants.triggerType),
+                    ])
                 channels.append(
-                    Channel(
-                        channelName: "Fiber_\(fiber)_\(definition.name)", intendedMeasurement: measurement, detector: detector,
-                        lightSources: ledsByWavelength[definition.excitationNanometer].map { [$0.jsonValue] } ?? [],
-                        excitationFilters: [], emissionFilters: [], emissionWavelength: definition.emissionNanometer,
-                        emissionWavelengthUnit: constants.emissionWavelengthUnit))
+                    try models.make(
+                        "Channel",
+                        [
+                            "channel_name": .string("Fiber_\(fiber)_\(definition.name)"),
+                            "intended_measurement": .string(measurement),
+                            "detector": detector,
+                            "light_sources": .array(ledsByWavelength[definition.excitationNanometer].map { [$0] } ?? []),
+                            "excitation_filters": [],
+                            "emission_filters": [],
+                            "emission_wavelength": .int(definition.emissionNanometer),
+                            "emission_wavelength_unit": .string(constants.emissionWavelengthUnit),
+                        ]))
             }
             if !channels.isEmpty {
-                configurations.append(PatchCordConfig(deviceName: "Patch Cord \(fiber)", channels: channels).jsonValue)
+                configurations.append(try models.make("PatchCordConfig", ["device_name": .string("Patch Cord \(fiber)"), "channels": .array(channels)]))
             }
         }
         return configurations

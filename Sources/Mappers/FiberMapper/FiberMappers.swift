@@ -13,15 +13,15 @@ enum FiberMapping {
         intendedMeasurements: [String: FiberMeasurements]?, acquisitionType: String?, ethicsReviewID: [String]?,
         context: MapperContext
     ) throws(DiagnosticError) -> MapperOutput {
-        let document = try input.readJSON()
-        let fip = try FIPInput.read(document, file: input.displayName, context: context)
+        let main = input.mainPath
+        let document = try input.json(main)
+        let fip = try FIPInput.read(document, file: input.display(main), context: context)
         var warnings: [Diagnostic] = []
-        var inputsRead = [input]
 
         if constants.rejectSessionEthicsReviewID && fip.sessionHasEthicsReviewID {
             throw DiagnosticError(
                 "ethics_review_id is a constant of this mapper version and must not be in the session",
-                at: SourceLocation(file: input.displayName, jsonPath: JSONPath([.key("session"), .key("ethics_review_id")])))
+                at: input.location(main, jsonPath: JSONPath([.key("session"), .key("ethics_review_id")])))
         }
 
         let fibers: [Int]
@@ -32,40 +32,46 @@ enum FiberMapping {
             }
             fibers = implantedFibers
         } else {
-            let procedures = input.sibling("procedures.json")
+            let folder = main.split(separator: "/").dropLast().joined(separator: "/")
+            let procedures = MapperInput.join(folder, "procedures.json")
             let document: JSONValue
-            do {
-                document = try procedures.readJSON()
+            do throws(DiagnosticError) {
+                guard input.exists(procedures) else { throw DiagnosticError("no such file", at: input.location(procedures)) }
+                document = try input.json(procedures)
             } catch {
                 throw DiagnosticError(
                     error.diagnostics.map { $0.message }.joined(separator: "; ")
                         + " — no implanted fibers for subject \(fip.subjectID): set mappers.fiber.settings.implanted_fibers in the job, or put an aind-data-schema procedures.json beside the input",
-                    at: SourceLocation(file: procedures.displayName))
+                    at: input.location(procedures))
             }
-            inputsRead.append(procedures)
-            fibers = try ProceduresReader.implantedFibers(document, file: procedures.displayName)
+            fibers = try ProceduresReader.implantedFibers(document, file: input.display(procedures))
             guard !fibers.isEmpty else {
                 throw DiagnosticError(
                     "no implanted fibers found in procedures data for subject \(fip.subjectID) (no Surgery → Probe implant → Fiber probe); implanted fiber information is required",
-                    at: SourceLocation(file: procedures.displayName))
+                    at: input.location(procedures))
             }
         }
 
         if intendedMeasurements == nil {
             warnings.append(Diagnostic(.warning, "no intended_measurements in settings: channels carry no intended measurement"))
         }
-        let mapping = FIPMapping(constants: constants, input: fip)
+        let mapping = FIPMapping(constants: constants, input: fip, models: try context.models(.acquisition))
         if mapping.measuredExposureTimeMicroseconds(fip.rig) == nil {
             warnings.append(
                 Diagnostic(
                     .warning, "no light source has task.delta_1: camera exposure time defaults to \(constants.defaultExposureTimeMicroseconds) µs",
-                    at: SourceLocation(file: input.displayName, jsonPath: JSONPath([.key("rig")]))))
+                    at: input.location(main, jsonPath: JSONPath([.key("rig")]))))
         }
-        let acquisition = mapping.acquisition(
-            .init(
-                implantedFibers: fibers, intendedMeasurements: intendedMeasurements,
-                acquisitionType: acquisitionType ?? "", ethicsReviewID: ethicsReviewID))
-        return MapperOutput(documents: [(.acquisition, acquisition.jsonValue)], warnings: warnings, inputsRead: inputsRead)
+        let acquisition: JSONValue
+        do {
+            acquisition = try mapping.acquisition(
+                .init(
+                    implantedFibers: fibers, intendedMeasurements: intendedMeasurements,
+                    acquisitionType: acquisitionType ?? "", ethicsReviewID: ethicsReviewID))
+        } catch {
+            throw DiagnosticError(error)
+        }
+        return MapperOutput(documents: [(.acquisition, acquisition)], warnings: warnings)
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import MapperCatalog
 import MapperTesting
 import MetadataModel
+import Pipeline
 import Resolver
 import RigMapperCore
 import Testing
@@ -28,8 +29,8 @@ func mapFiber(input: URL, job: JobConfig, spec: String? = nil) throws(Diagnostic
         mapper = try registry.resolve("fiber", requirement: entry?.version)
     }
     return try mapper.run(
-        MapperInput(url: input, displayName: input.lastPathComponent), configs: try MapperCatalog.configStore(),
-        settings: entry?.settings, context: MapperCatalog.context(timeZone: job.timezone))
+        try MapperInput(root: input.deletingLastPathComponent(), displayRoot: "", claimed: [input.lastPathComponent]), configs: try MapperCatalog.configStore(),
+        settings: entry?.settings, context: Pipeline.context(timeZone: job.timezone))
 }
 
 /// A temporary folder holding `fip.json` (optionally edited) and optionally `procedures.json`.

@@ -1,0 +1,122 @@
+import Foundation
+import RigMapperCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An output folder held by one run from its first read to its last write.
+///
+/// Two runs writing into one folder take turns: each holds an exclusive `flock` on the folder itself (the second
+/// waits; no lock file is left behind), so the set of files written is always one run's and the lock's hashes
+/// describe the files beside them. Temporary files left by a killed run (`.<name>.<pid>.tmp`) are removed when the
+/// next run takes the folder. A folder this run created is removed again when the run writes nothing.
+final class OutputFolder {
+    let url: URL
+    let createdHere: Bool
+    private var descriptor: Int32
+
+    private init(url: URL, createdHere: Bool, descriptor: Int32) {
+        self.url = url
+        self.createdHere = createdHere
+        self.descriptor = descriptor
+    }
+
+    /// Creates (if needed) and locks `url`.
+    static func take(_ url: URL, displayName: String) throws(DiagnosticError) -> OutputFolder {
+        let path = url.path
+        var createdHere = false
+        switch try? FileSystem.status(path).kind {
+        case .directory?: break
+        case nil:
+            do {
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+                createdHere = true
+            } catch {
+                throw DiagnosticError("cannot create the output folder", at: SourceLocation(file: displayName))
+            }
+        default:
+            throw DiagnosticError("the output path exists and is not a folder", at: SourceLocation(file: displayName))
+        }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw DiagnosticError("cannot lock the output folder: \(FileSystem.describe(errno: errno))", at: SourceLocation(file: displayName))
+        }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            let reason = FileSystem.describe(errno: errno)
+            close(fd)
+            throw DiagnosticError("cannot lock the output folder: \(reason)", at: SourceLocation(file: displayName))
+        }
+        let folder = OutputFolder(url: url, createdHere: createdHere, descriptor: fd)
+        folder.removeLeftovers()
+        return folder
+    }
+
+    /// Temporary files of an earlier run that was killed before it could clean up.
+    private func removeLeftovers() {
+        guard let names = try? FileSystem.names(in: url.path) else { return }
+        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.hasSuffix(".tmp.previous")) {
+            try? FileManager.default.removeItem(at: url.appendingPathComponent(name))
+        }
+    }
+
+    /// Whether a regular file `name` is in the folder.
+    func contains(_ name: String) -> Bool {
+        (try? FileSystem.status(url.appendingPathComponent(name).path).kind) == .file
+    }
+
+    /// Writes `files` all at once (see `JSONDocument.writeAtomically`), then removes `stale` files of earlier runs.
+    func commit(_ files: [(name: String, bytes: [UInt8])], removing stale: [String] = []) throws(DiagnosticError) {
+        try JSONDocument.writeAtomically(files.map { (url.appendingPathComponent($0.name), $0.bytes) })
+        let written = Set(files.map(\.name))
+        for name in stale where !written.contains(name) {
+            try? FileManager.default.removeItem(at: url.appendingPathComponent(name))
+        }
+    }
+
+    /// Releases the folder; a folder this run created and wrote nothing into is removed.
+    func release(wroteSomething: Bool) {
+        guard descriptor >= 0 else { return }
+        if createdHere && !wroteSomething, (try? FileSystem.names(in: url.path))?.isEmpty == true {
+            rmdir(url.path)
+        }
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
+    }
+}
+
+/// Where two paths stand relative to each other, symlinks resolved (for refusing outputs inside inputs).
+enum PathRelation {
+    /// The canonical form of `path`, or of its nearest existing ancestor joined with the rest.
+    static func canonical(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var existing = absolute
+        var rest: [String] = []
+        while !existing.isEmpty && existing != "/" {
+            if let resolved = try? FileSystem.realPath(existing) {
+                return ([resolved] + rest.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+            }
+            rest.append((existing as NSString).lastPathComponent)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        return (["/"] + rest.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+    }
+
+    /// Whether `inner` is `outer` or inside it.
+    static func isWithin(_ inner: String, _ outer: String) -> Bool {
+        let a = canonical(inner)
+        let b = canonical(outer)
+        return a == b || a.hasPrefix(b == "/" ? "/" : b + "/")
+    }
+}

@@ -1,0 +1,98 @@
+import AindSchemas
+import Composer
+import Foundation
+import MetadataModel
+import Resolver
+import RigMapperCore
+import Validation
+
+/// RigMapper's pipeline: map one input, or gather one session, as the `rigmap map` and `rigmap gather` commands do.
+///
+/// Both go through the same steps and write the same provenance: resolve the mapper versions and settings (job,
+/// job type, experiment lock, command line) → claim inputs with the resolved version's patterns → run the mapper
+/// (input contract first) → validate its documents against the version's aind-data-schema release → (gather:
+/// compose, validate the merged documents, cross-check them) → write everything at once with `rigmap.lock`.
+///
+/// ```swift
+/// let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(),
+///                                            configs: try MapperCatalog.configStore(), rigmapVersion: "0.2.0"))
+/// let report = pipeline.gather(session: sessionURL, output: outURL, request: Resolver.Request(job: job))
+/// ```
+///
+/// The composer and the validator are the `Composer` and `Validation` modules by default; both can be replaced.
+public struct Pipeline: Sendable {
+    public let resolver: Resolver
+    /// Recorded in lock files.
+    public var rigmapVersion: String { resolver.rigmapVersion }
+    /// Combines several documents of one kind into one, or reports why it cannot.
+    public var compose: @Sendable (_ documents: [(name: String, value: JSONValue)]) -> Composer.Outcome
+    /// Problems with one document of a kind under a schema release (errors and warnings), located in `file`.
+    public var validate: @Sendable (_ document: JSONValue, _ kind: DocumentKind, _ file: String, _ release: SchemaRelease) -> [Diagnostic]
+
+    /// A pipeline with the default composer and validator.
+    public init(resolver: Resolver) {
+        self.resolver = resolver
+        self.compose = Pipeline.defaultCompose
+        self.validate = Pipeline.defaultValidate
+    }
+
+    /// The `Composer` module's merge.
+    @Sendable public static func defaultCompose(_ documents: [(name: String, value: JSONValue)]) -> Composer.Outcome {
+        Composer.merge(documents.map { Composer.Document(name: $0.name, value: $0.value) })
+    }
+
+    /// aind-data-schema validation of one document (the `Validation` module).
+    @Sendable public static func defaultValidate(_ document: JSONValue, _ kind: DocumentKind, _ file: String, _ release: SchemaRelease) -> [Diagnostic] {
+        AindValidator.validate(document, as: kind, release: release).map {
+            Diagnostic($0.severity == .error ? .error : .warning, $0.message, at: SourceLocation(file: file, jsonPath: $0.path))
+        }
+    }
+
+    /// A mapper context for a run: the job's time zone, and input contracts checked by the JSON Schema validator.
+    public static func context(timeZone: String? = nil) -> MapperContext {
+        MapperContext(timeZone: timeZone, contractChecker: checkContract)
+    }
+
+    /// Checks a document against a draft-07 contract with the `Validation` module's validator.
+    @Sendable public static func checkContract(_ document: JSONValue, _ schema: JSONValue) -> Result<[(path: JSONPath, message: String)], ContractSchemaError> {
+        do {
+            // Times without an offset pass here: the mapper gives them the job's zone, or refuses them, itself.
+            let validator = try JSONSchemaValidator(schema: schema, options: .init(allowNaiveDateTimes: true))
+            return .success(validator.validate(document).filter { $0.severity == .error }.map { ($0.path, $0.message) })
+        } catch {
+            return .failure(ContractSchemaError(error.description))
+        }
+    }
+
+    // MARK: Merge
+
+    /// The result of ``merge(_:release:)``: the composer's outcome, refused when the merged document is invalid.
+    public struct MergeResult: Sendable {
+        public var outcome: Composer.Outcome
+        /// Warnings about the merged document (duplicate component names and the like).
+        public var warnings: [Diagnostic]
+        /// The composer's result before validation refused it, when only validation did.
+        public var invalidDocument: JSONValue?
+        /// The merged document, when the merge was neither refused nor invalid.
+        public var merged: JSONValue? { outcome.merged }
+    }
+
+    /// Merges documents of one kind and validates the result, as the reference re-validates the model it builds: a
+    /// merged document that does not validate refuses the merge. `rigmap merge` and `rigmap gather` both use this.
+    public func merge(_ documents: [(name: String, value: JSONValue)], release: SchemaRelease = .newest) -> MergeResult {
+        var outcome = compose(documents)
+        var warnings: [Diagnostic] = []
+        var invalidDocument: JSONValue?
+        if let merged = outcome.merged, let kind = outcome.kind {
+            let name = documents.count == 1 ? documents[0].name : kind.fileName
+            let problems = validate(merged, kind, name, release)
+            warnings = problems.filter { $0.severity == .warning }
+            let errors = problems.filter { $0.severity == .error }
+            if !errors.isEmpty {
+                invalidDocument = merged
+                outcome.refuse(errors.map { ($0.location?.jsonPath?.description ?? "$", $0.message) }, files: documents.map(\.name))
+            }
+        }
+        return MergeResult(outcome: outcome, warnings: warnings, invalidDocument: invalidDocument)
+    }
+}
