@@ -85,6 +85,7 @@ struct Scaffold {
 
     static func templates(name: String, module: String, prefix: String) -> [String: String] {
         let source = """
+            import AindSchemas
             import MetadataModel
             import RigMapperCore
             import Version
@@ -115,10 +116,11 @@ struct Scaffold {
                 public init() {}
 
                 public func map(_ input: MapperInput, constants: NoConstants, settings: \(prefix)Settings, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
-                    let document = try input.readJSON()
+                    let file = input.mainPath
+                    let document = try input.json(file)
                     var problems = DiagnosticCollector()
                     func string(_ key: String) -> String? {
-                        let location = SourceLocation(file: input.displayName, jsonPath: JSONPath([.key(key)]))
+                        let location = input.location(file, jsonPath: JSONPath([.key(key)]))
                         guard let value = document[key] else {
                             problems.error("required field '\\(key)' is missing", at: location)
                             return nil
@@ -132,7 +134,7 @@ struct Scaffold {
                     func time(_ key: String) -> Timestamp? {
                         guard let text = string(key) else { return nil }
                         do {
-                            return try context.timestamp(text, at: SourceLocation(file: input.displayName, jsonPath: JSONPath([.key(key)])))
+                            return try context.timestamp(text, at: input.location(file, jsonPath: JSONPath([.key(key)])))
                         } catch {
                             problems.append(contentsOf: error.diagnostics)
                             return nil
@@ -145,14 +147,25 @@ struct Scaffold {
                     try problems.check()
                     guard let subject, let instrument, let start, let end else { throw DiagnosticError(problems.diagnostics) }
 
-                    let stream = DataStream(
-                        streamStartTime: start, streamEndTime: end, modalities: [.behavior], activeDevices: [], configurations: [])
-                    var acquisition = Acquisition(
-                        subjectID: subject, acquisitionStartTime: start, acquisitionEndTime: end,
-                        acquisitionType: settings.acquisitionType, dataStreams: [stream])
-                    acquisition.instrumentID = instrument
-                    acquisition.experimenters = document["experimenters"]?.arrayValue?.compactMap(\\.stringValue) ?? settings.experimenters ?? []
-                    return MapperOutput(documents: [(.acquisition, acquisition.jsonValue)])
+                    // Values are built from the version's aind-data-schema release: field order and defaults come from
+                    // the schema, and a misspelt field fails this adapter's tests.
+                    let models = try context.models(.acquisition)
+                    do {
+                        let stream = try models.make("DataStream", [
+                            "stream_start_time": .timestamp(start), "stream_end_time": .timestamp(end),
+                            "modalities": [try models.modality("behavior")], "active_devices": [], "configurations": [],
+                        ])
+                        let experimenters = document["experimenters"]?.arrayValue?.compactMap(\\.stringValue) ?? settings.experimenters ?? []
+                        let acquisition = try models.document([
+                            "subject_id": .string(subject), "acquisition_start_time": .timestamp(start),
+                            "acquisition_start_tz": start.derivedTimeZone, "acquisition_end_time": .timestamp(end),
+                            "experimenters": .strings(experimenters), "instrument_id": .string(instrument),
+                            "acquisition_type": .string(settings.acquisitionType), "data_streams": [stream],
+                        ])
+                        return MapperOutput(documents: [(.acquisition, acquisition)])
+                    } catch {
+                        throw DiagnosticError(error)
+                    }
                 }
             }
 
@@ -166,6 +179,7 @@ struct Scaffold {
             # \(name)@0.1.0 — constants (fixed by the version) and settings defaults (a job may override them).
             mapper: \(name)
             version: 0.1.0
+            schema: 2.9.2   # the aind-data-schema release this version emits and is validated against
             description: \(prefix) rig acquisition from \(name).json.
             constants: {}
             settings:
@@ -188,6 +202,7 @@ struct Scaffold {
             import MapperCatalog
             import MapperTesting
             import MetadataModel
+            import Pipeline
             import RigMapperCore
             import Testing
 
@@ -196,9 +211,8 @@ struct Scaffold {
             @Suite struct \(prefix)MapperTests {
                 func run(_ url: URL) throws -> RegisteredMapper.Run {
                     let mapper = try MapperCatalog.registry().resolve("\(name)")
-                    return try mapper.run(
-                        MapperInput(url: url, displayName: url.lastPathComponent), configs: try MapperCatalog.configStore(),
-                        settings: nil, context: MapperContext())
+                    let input = try MapperInput(root: url.deletingLastPathComponent(), displayRoot: "", claimed: [url.lastPathComponent])
+                    return try mapper.run(input, configs: try MapperCatalog.configStore(), settings: nil, context: Pipeline.context())
                 }
 
                 @Test func mapsTheFixture() throws {

@@ -200,6 +200,9 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         return s
     }
 
+    /// The calendar date of the wall-clock fields, `YYYY-MM-DD` (an instrument's `modification_date`).
+    public var isoDate: String { pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
+
     /// The `acquisition_start_tz` aind-data-schema derives: the IANA name when the zone is named, else the
     /// UTC offset in whole hours rounded down (`+05:30` → `5`, `-03:30` → `-4`).
     public var derivedTimeZone: JSONValue {
