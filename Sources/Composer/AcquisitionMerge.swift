@@ -10,7 +10,7 @@ enum AcquisitionMerge {
         var conflicts: [Conflict] = []
         var notes: [String] = []
         let files = [aName, bName]
-        func values(_ key: String) -> [String: JSONValue] { [aName: MergeRules.field(a, key), bName: MergeRules.field(b, key)] }
+        func values(_ key: String) -> [String: JSONValue] { MergeRules.byFile([(aName, MergeRules.field(a, key)), (bName, MergeRules.field(b, key))]) }
 
         if !MergeRules.field(a, "schema_version").isEquivalent(to: MergeRules.field(b, "schema_version")) {
             conflicts.append(Conflict(kind: .schemaVersion, field: "schema_version", message: "schema versions differ", values: values("schema_version"), files: files))

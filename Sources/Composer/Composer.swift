@@ -73,6 +73,26 @@ public enum Composer {
         guard conflicts.isEmpty, let kind = kinds.first ?? nil else {
             return Outcome(merged: nil, kind: nil, conflicts: conflicts, notes: [])
         }
+        if kind.mergePolicy == .instrument {
+            // A component name given twice inside one instrument: the reference only logs it, and keeps both, so the
+            // merged document would name two devices alike. Refused, located.
+            for document in documents {
+                var first: [String: Int] = [:]
+                for (i, component) in (document.value["components"]?.arrayValue ?? []).enumerated() {
+                    guard let name = component["name"]?.stringValue else { continue }
+                    if let j = first[name] {
+                        conflicts.append(
+                            Conflict(
+                                kind: .duplicateComponent, field: name,
+                                message: "component name '\(name)' appears twice in \(document.name) (components[\(j)] and components[\(i)])",
+                                files: [document.name]))
+                    } else {
+                        first[name] = i
+                    }
+                }
+            }
+            if !conflicts.isEmpty { return Outcome(merged: nil, kind: kind, conflicts: conflicts, notes: []) }
+        }
 
         var notes: [String] = []
         var accumulated = first.value

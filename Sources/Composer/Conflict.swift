@@ -16,6 +16,8 @@ public struct Conflict: Sendable, Hashable {
         case subjectDetails = "subject_details"
         /// A device name is in two instruments and is not a shared Harp clock generator.
         case sharedDevice = "shared_device"
+        /// A component name appears twice inside one instrument.
+        case duplicateComponent = "duplicate_component"
         /// The shared Harp clock generator is defined differently in the two instruments.
         case clockGeneratorDiffers = "clock_generator_differs"
         /// More than one shared Harp clock generator.

@@ -17,13 +17,13 @@ enum InstrumentMerge {
             conflicts.append(
                 Conflict(
                     kind: .schemaVersion, field: "schema_version", message: "schema versions differ",
-                    values: [aName: MergeRules.field(a, "schema_version"), bName: MergeRules.field(b, "schema_version")], files: files))
+                    values: MergeRules.byFile([(aName, MergeRules.field(a, "schema_version")), (bName, MergeRules.field(b, "schema_version"))]), files: files))
         }
         for key in ["location", "global_coordinate_system", "temperature_control"] where !MergeRules.field(a, key).isEquivalent(to: MergeRules.field(b, key)) {
             conflicts.append(
                 Conflict(
                     kind: .keyField, field: key, message: "\(key.replacingUnderscores) differs",
-                    values: [aName: MergeRules.field(a, key), bName: MergeRules.field(b, key)], files: files))
+                    values: MergeRules.byFile([(aName, MergeRules.field(a, key)), (bName, MergeRules.field(b, key))]), files: files))
         }
 
         // Modalities: union, sorted by abbreviation.
@@ -42,11 +42,14 @@ enum InstrumentMerge {
             if let name = component["name"]?.stringValue, byName[name] == nil { byName[name] = i }
         }
         var sharedClocks: [String] = []
+        var seenInB = Set<String>()
         for component in b["components"]?.arrayValue ?? [] {
             guard let name = component["name"]?.stringValue else {
                 components.append(component)
                 continue
             }
+            // A name repeated inside b itself is reported once, by the composer's per-document check.
+            guard seenInB.insert(name).inserted else { continue }
             guard let index = byName[name] else {
                 byName[name] = components.count
                 components.append(component)
@@ -62,7 +65,7 @@ enum InstrumentMerge {
                         Conflict(
                             kind: .clockGeneratorDiffers, field: name,
                             message: "the shared Harp clock generator '\(name)' is defined differently in \(firstFile) and \(bName)",
-                            values: [firstFile: existing, bName: component], files: both))
+                            values: MergeRules.byFile([(firstFile, existing), (bName, component)]), files: both))
                 } else if let first = sharedClocks.first {
                     conflicts.append(
                         Conflict(
@@ -77,7 +80,7 @@ enum InstrumentMerge {
                     Conflict(
                         kind: .sharedDevice, field: name,
                         message: "device '\(name)' is in both \(firstFile) and \(bName); only one identical Harp clock generator may be shared",
-                        values: [firstFile: existing, bName: component], files: both))
+                        values: MergeRules.byFile([(firstFile, existing), (bName, component)]), files: both))
             }
         }
 

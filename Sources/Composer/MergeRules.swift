@@ -43,6 +43,22 @@ enum MergeRules {
         return values.filter { seen.insert($0).inserted }
     }
 
+    /// Values by file for a conflict report. The same file may be merged twice (`rigmap merge a.json a.json`), so a
+    /// repeated name gets its position: `a.json`, `a.json (2)`.
+    static func byFile(_ pairs: [(String, JSONValue)]) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        for (name, value) in pairs {
+            var key = name
+            var n = 2
+            while out[key] != nil {
+                key = "\(name) (\(n))"
+                n += 1
+            }
+            out[key] = value
+        }
+        return out
+    }
+
     /// Python truthiness; a missing field is falsy.
     static func truthy(_ value: JSONValue?) -> Bool { value?.isTruthy ?? false }
 

@@ -61,6 +61,14 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// `true` for arrays and objects.
+    public var isContainer: Bool {
+        switch self {
+        case .array, .object: return true
+        default: return false
+        }
+    }
+
     /// `true` for `null`.
     public var isNull: Bool {
         if case .null = self { return true }

@@ -44,7 +44,8 @@ public struct Pipeline: Sendable {
     /// aind-data-schema validation of one document (the `Validation` module).
     @Sendable public static func defaultValidate(_ document: JSONValue, _ kind: DocumentKind, _ file: String, _ release: SchemaRelease) -> [Diagnostic] {
         AindValidator.validate(document, as: kind, release: release).map {
-            Diagnostic($0.severity == .error ? .error : .warning, $0.message, at: SourceLocation(file: file, jsonPath: $0.path))
+            // A value the validator could not decide is not proven valid: an error of the run.
+            Diagnostic($0.severity == .warning ? .warning : .error, $0.message, at: SourceLocation(file: file, jsonPath: $0.path))
         }
     }
 

@@ -141,21 +141,39 @@ enum AindRules {
         return issues + generic(doc, at: root)
     }
 
-    /// Rules every model object carries, applied to every object with an `object_type`.
+    /// Rules every model object carries, applied to every object with an `object_type`. The path is kept as a stack
+    /// and turned into a `JSONPath` only for an object that is checked.
     static func generic(_ value: JSONValue, at path: JSONPath) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
-        func walk(_ v: JSONValue, _ p: JSONPath) {
+        var stack = path.components
+        func walk(_ v: JSONValue) {
             switch v {
             case .array(let items):
-                for (i, item) in items.enumerated() { walk(item, p.appending(index: i)) }
+                for (i, item) in items.enumerated() where item.isContainer {
+                    stack.append(.index(i))
+                    walk(item)
+                    stack.removeLast()
+                }
             case .object(let object):
-                if let type = object["object_type"]?.stringValue { check(object, type: type, at: p, into: &issues) }
-                for (key, member) in object { walk(member, p.appending(key)) }
+                if let type = object["object_type"]?.stringValue, needsCheck(object, type: type) {
+                    check(object, type: type, at: JSONPath(stack), into: &issues)
+                }
+                for (key, member) in object where member.isContainer {
+                    stack.append(.key(key))
+                    walk(member)
+                    stack.removeLast()
+                }
             default: break
             }
         }
-        walk(value, path)
+        walk(value)
         return issues
+    }
+
+    /// Whether ``check(_:type:at:into:)`` could find anything in this object (most objects: no).
+    private static func needsCheck(_ o: JSONObject, type: String) -> Bool {
+        o["manufacturer"]?["name"]?.stringValue == "Other" || (o["transform"] != nil && o["local_coordinate_system"] != nil) || type == "Filter"
+            || o["immersion"]?.stringValue == "other" || type == "Lick spout config" || type == "MRI scan" || type == "Imaging config"
     }
 
     private static func check(_ o: JSONObject, type: String, at p: JSONPath, into issues: inout [ValidationIssue]) {

@@ -4,9 +4,9 @@ import MetadataModel
 /// `format` checks: `date-time`, `date`, `time`, `duration` (ISO 8601 / RFC 3339), `uri`, `uri-reference`.
 enum Formats {
     /// A message when `string` is not of `format`; `nil` when it is, or the format is only an annotation.
-    static func check(_ string: String, format: String, lax: Bool, naive: Bool = false) -> String? {
+    static func check(_ string: String, format: Format, lax: Bool, naive: Bool = false) -> String? {
         switch format {
-        case "date-time":
+        case .dateTime:
             do {
                 let t = try Timestamp(parsing: string)
                 if t.isNaive && !lax && !naive { return "must be a date-time with a UTC offset (e.g. 2025-07-18T12:32:35-07:00)" }
@@ -15,17 +15,17 @@ enum Formats {
                 if lax, isDate(string) { return nil }  // pydantic accepts a bare date as midnight
                 return "must be an ISO 8601 date-time: \(error.reason)"
             }
-        case "date":
+        case .date:
             return isDate(string) ? nil : "must be an ISO 8601 date (YYYY-MM-DD)"
-        case "time":
+        case .time:
             return isTime(string) ? nil : "must be an ISO 8601 time (HH:MM:SS[.ffffff][Z|±HH:MM])"
-        case "duration":
+        case .duration:
             return isDuration(string) ? nil : "must be an ISO 8601 duration such as PT30M or P1DT2H"
-        case "uri":
+        case .uri:
             return string.range(of: #"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$"#, options: .regularExpression) != nil ? nil : "must be an absolute URI"
-        case "uri-reference":
+        case .uriReference:
             return string.contains(where: { $0.isWhitespace }) ? "must be a URI reference" : nil
-        default:
+        case .other:
             return nil
         }
     }

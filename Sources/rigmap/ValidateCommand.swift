@@ -18,8 +18,13 @@ struct ValidateCommand: ParsableCommand {
             With --schema, every file is checked against that draft-07 (or 2020-12 subset) schema instead:
             facility metadata schemas, rig input contracts.
 
-            Exit status: 0 all valid; 1 some invalid (every error listed with its JSON path);
-            2 unreadable input, a file whose kind cannot be told, or a schema that does not compile.
+            --ref URL=FILE makes a schema document available to --schema's $refs (repeatable): facility schemas that
+            refer to shared definitions, metaschemas.
+
+            Exit status: 0 all valid; 1 some invalid (every error listed with its JSON path); 2 unreadable input, a
+            file whose kind cannot be told, a schema that does not compile (a $ref that does not resolve, a $ref
+            cycle that never reaches into the data), or a value that could not be checked (a pattern the regular
+            expression engine gave up on: neither valid nor invalid).
 
             Examples:
               rigmap validate out/acquisition.json out/instrument.json
@@ -32,6 +37,9 @@ struct ValidateCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Validate against this JSON Schema instead.", valueName: "schema.json"))
     var schema: String?
+
+    @Option(name: .customLong("ref"), help: ArgumentHelp("A document --schema may refer to: URL=FILE. Repeatable.", valueName: "url=file"))
+    var refs: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Validate every file as this kind: acquisition or instrument.", valueName: "kind"))
     var kind: String?
@@ -50,18 +58,27 @@ struct ValidateCommand: ParsableCommand {
         }
         var custom: JSONSchemaValidator?
         if let schema {
+            var documents: [String: JSONValue] = [:]
             do {
+                for ref in refs {
+                    guard let eq = ref.firstIndex(of: "="), eq != ref.startIndex else {
+                        throw DiagnosticError("--ref expects URL=FILE, got '\(ref)'", at: SourceLocation(file: "<command line>"))
+                    }
+                    let path = String(ref[ref.index(after: eq)...])
+                    documents[String(ref[..<eq])] = try JSONDocument.read(URL(fileURLWithPath: path), displayName: path)
+                }
                 let value = try JSONDocument.read(URL(fileURLWithPath: schema), displayName: schema)
-                custom = try JSONSchemaValidator(schema: value)
+                custom = try JSONSchemaValidator(schema: value, options: .init(documents: documents))
             } catch let error as DiagnosticError {
                 throw fail(error, code: 2)
             } catch let error as SchemaCompileError {
-                printError("\(schema): error: \(error) (configuration error: the schema cannot be compiled)")
+                printError("\(schema): error: \(error) (a configuration error, not a problem with the data)")
                 throw ExitCode(2)
             }
         }
         var unreadable = false
         var invalid = false
+        var undetermined = false
         var report: [JSONValue] = []
         for file in files {
             let document: JSONValue
@@ -100,20 +117,24 @@ struct ValidateCommand: ParsableCommand {
             }
             let errors = issues.filter { $0.severity == .error }
             let warnings = issues.filter { $0.severity == .warning }
-            if !errors.isEmpty { invalid = true }
+            let unchecked = issues.filter { $0.severity == .undetermined }
+            let status = !errors.isEmpty ? "invalid" : (!unchecked.isEmpty ? "undetermined" : "valid")
+            if !errors.isEmpty { invalid = true } else if !unchecked.isEmpty { undetermined = true }
             if json {
                 func entry(_ i: ValidationIssue) -> JSONValue { ["path": .string(i.path.description), "message": .string(i.message)] }
                 report.append([
-                    "file": .string(file), "status": .string(errors.isEmpty ? "valid" : "invalid"),
-                    "errors": .array(errors.map(entry)), "warnings": .array(warnings.map(entry)),
+                    "file": .string(file), "status": .string(status),
+                    "errors": .array((errors + unchecked).map(entry)), "warnings": .array(warnings.map(entry)),
                 ])
             } else {
                 for issue in issues { printError("\(file): \(issue.path): \(issue.severity.rawValue): \(issue.message)") }
-                print("\(file): \(errors.isEmpty ? "valid" : "invalid (\(errors.count) error\(errors.count == 1 ? "" : "s"))")\(warnings.isEmpty ? "" : ", \(warnings.count) warning\(warnings.count == 1 ? "" : "s")")")
+                let summary = errors.isEmpty ? status : "invalid (\(errors.count) error\(errors.count == 1 ? "" : "s"))"
+                print("\(file): \(summary)\(warnings.isEmpty ? "" : ", \(warnings.count) warning\(warnings.count == 1 ? "" : "s")")")
             }
         }
         if json { print(JSONWriter.referenceString(["files": .array(report)], indent: 2)) }
         if unreadable { throw ExitCode(2) }
         if invalid { throw ExitCode(1) }
+        if undetermined { throw ExitCode(2) }
     }
 }

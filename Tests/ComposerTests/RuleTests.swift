@@ -193,17 +193,27 @@ func merge(_ values: JSONValue...) -> Composer.Outcome {
             }
             let outcome = Composer.merge([Composer.Document(name: name, value: example), Composer.Document(name: "disjoint.json", value: .object(other))])
             let merged = try #require(outcome.merged, "\(name): \(outcome.conflicts.map(\.summary))")
-            for key in ["components", "data_streams", "stimulus_epochs", "connections", "calibrations", "maintenance"] {
+            // Lists the merge concatenates keep the example's entries first, unchanged (data streams are checked below:
+            // the merge may regroup them).
+            for key in ["components", "stimulus_epochs", "connections", "calibrations", "maintenance"] {
                 let original = example[key]?.arrayValue ?? []
                 let kept = merged[key]?.arrayValue ?? []
-                #expect(Array(kept.prefix(original.count)) == original || key == "data_streams", "\(name).\(key)")
+                #expect(Array(kept.prefix(original.count)) == original, "\(name).\(key)")
             }
             // Every original data stream's devices and configurations survive (streams may be re-timed or grouped).
             let originalConfigs = (example["data_streams"]?.arrayValue ?? []).flatMap { $0["configurations"]?.arrayValue ?? [] }
             let keptConfigs = (merged["data_streams"]?.arrayValue ?? []).flatMap { $0["configurations"]?.arrayValue ?? [] }
             #expect(Set(keptConfigs).isSuperset(of: originalConfigs), "\(name)")
-            // Every device object anywhere in the example is still in the merged document, unchanged.
-            #expect(Set(merged.allObjects).isSuperset(of: example["components"]?.allObjects ?? []), "\(name)")
+            let originalDevices = (example["data_streams"]?.arrayValue ?? []).flatMap { $0["active_devices"]?.arrayValue ?? [] }
+            let keptDevices = (merged["data_streams"]?.arrayValue ?? []).flatMap { $0["active_devices"]?.arrayValue ?? [] }
+            #expect(Set(keptDevices).isSuperset(of: originalDevices), "\(name)")
+            // Every model object of the example (its components, or its streams' configurations and stimulus epochs)
+            // is still in the merged document, unchanged; the set checked is never empty.
+            let source = example["object_type"] == "Instrument"
+                ? example["components"]?.allObjects ?? []
+                : originalConfigs.flatMap(\.allObjects) + (example["stimulus_epochs"]?.allObjects ?? [])
+            #expect(!source.isEmpty || (example["data_streams"]?.arrayValue ?? []).allSatisfy { ($0["configurations"]?.arrayValue ?? []).isEmpty }, "\(name)")
+            #expect(Set(merged.allObjects).isSuperset(of: source), "\(name)")
         }
     }
 }

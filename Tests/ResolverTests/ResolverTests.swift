@@ -195,10 +195,22 @@ let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
     }
 
     @Test func jobTypeDefaultsForFlagsAndJobOverrides() throws {
-        let r = try resolver().resolve(.init(job: try job("raise_if_invalid: false\ntimezone: Europe/Berlin\n")))
-        #expect(r.raiseIfInvalid == false)
-        #expect(r.raiseIfMapperErrors == true)
-        #expect(r.timezone == "Europe/Berlin")
+        // The job type sets the flags and the zone; a job that says nothing inherits them, a job that says otherwise wins.
+        var files = probeConfigs
+        files["job_types/strict_berlin.yaml"] = "timezone: Europe/Berlin\nraise_if_invalid: false\nraise_if_mapper_errors: false\nmappers: {probe: {version: \"1.0.0\"}}\n"
+        let r = Resolver(registry: try MapperRegistry([Probe1_0.self, Probe1_2.self]), configs: try ConfigStore(embedded: files), rigmapVersion: "9.9.9")
+        let inherited = try r.resolve(.init(job: try job("job_type: strict_berlin\n")))
+        #expect(inherited.raiseIfInvalid == false)
+        #expect(inherited.raiseIfMapperErrors == false)
+        #expect(inherited.timezone == "Europe/Berlin")
+        #expect(inherited.mapper("probe")?.source == .jobType)
+        let overridden = try r.resolve(.init(job: try job("job_type: strict_berlin\nraise_if_invalid: true\ntimezone: Asia/Tokyo\n")))
+        #expect(overridden.raiseIfInvalid == true)
+        #expect(overridden.raiseIfMapperErrors == false)
+        #expect(overridden.timezone == "Asia/Tokyo")
+        // Without a job type, the defaults: strict, no zone.
+        let plain = try r.resolve(.init(job: try job("mappers: {probe: {version: \"1.0.0\"}}\n")))
+        #expect(plain.raiseIfInvalid == true && plain.raiseIfMapperErrors == true && plain.timezone == nil)
     }
 
     @Test func settingsHashIsStableAndSensitive() throws {

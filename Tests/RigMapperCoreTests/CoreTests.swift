@@ -128,7 +128,9 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
         let found = diagnostics { _ = try ConfigValue.parseYAML("mappers:\n  fiber: [1, 2\n", file: "job.yaml") }
         #expect(found.count == 1)
         #expect(found.first?.location?.file == "job.yaml")
-        #expect(found.first?.location?.line != nil)
+        // The flow sequence opened on line 2 is still open when the document ends (line 3, column 1).
+        #expect(found.first?.location?.line == 3)
+        #expect(found.first?.location?.column == 1)
         #expect(found.first?.message.hasPrefix("malformed YAML") == true)
     }
 

@@ -1,0 +1,441 @@
+import Foundation
+import MetadataModel
+
+/// Compiles a JSON Schema (and the documents it refers to) into a ``CompiledSchema``.
+///
+/// Resolution follows JSON Schema: `$id` changes the base URI of its subschema (draft-07: not beside `$ref`); `$ref`
+/// is resolved against the base as RFC 3986 resolves references, then looked up among the known resources (the
+/// schema, its embedded `$id`s and anchors, and the documents given as ``JSONSchemaValidator/Options/documents``),
+/// the fragment read as a JSON pointer or an anchor name. Every location compiles once, so recursive schemas are
+/// finite graphs; a cycle through `$ref` and the in-place applicators (`allOf`, `anyOf`, `oneOf`, `not`,
+/// `if`/`then`/`else`) that never descends into the instance is refused with its path, because validating it would
+/// never end. A recursive tree (a `$ref` under `properties` or `items`) is fine.
+struct SchemaCompiler {
+    struct Location: Hashable {
+        var document: Int
+        var pointer: [String]
+    }
+
+    let documents: [JSONValue]
+    let draft7: Bool
+    /// Resource URI (no fragment) → where it is, and the base URI in force around it (before its own `$id`).
+    var resources: [String: (location: Location, base: URIReference)] = [:]
+    /// `uri#name` → where the anchor is, and the base URI in force around it.
+    var anchors: [String: (location: Location, base: URIReference)] = [:]
+    var memo: [Location: Int] = [:]
+    var nodes: [NodeSpec] = []
+
+    /// - Parameters:
+    ///   - root: the schema.
+    ///   - documents: other schemas by URI (remote `$ref` targets, metaschemas).
+    init(root: JSONValue, documents: [String: JSONValue], draft7: Bool) {
+        var all = [root]
+        var uris = [URIReference("urn:rigmap:schema")]
+        for (uri, document) in documents.sorted(by: { $0.key < $1.key }) {
+            all.append(document)
+            uris.append(URIReference(uri).withoutFragment)
+        }
+        self.documents = all
+        self.draft7 = draft7
+        for (i, document) in all.enumerated() {
+            index(document, location: Location(document: i, pointer: []), base: uris[i], isRoot: true)
+            resources[uris[i].description] = resources[uris[i].description] ?? (Location(document: i, pointer: []), uris[i])
+        }
+    }
+
+    // MARK: Indexing `$id`s
+
+    private mutating func index(_ schema: JSONValue, location: Location, base: URIReference, isRoot: Bool) {
+        guard case .object(let object) = schema else { return }
+        let outer = base
+        var base = base
+        let ignoresId = draft7 && object["$ref"] != nil
+        if !ignoresId, let id = object["$id"]?.stringValue {
+            let resolved = URIReference(id).resolved(against: base)
+            if let fragment = resolved.fragment, !fragment.isEmpty, !fragment.hasPrefix("/") {
+                anchors[resolved.description] = (location, outer)
+            }
+            let resource = resolved.withoutFragment
+            if resource != base.withoutFragment || isRoot {
+                resources[resource.description] = (location, outer)
+            }
+            base = resource
+        }
+        if let anchor = object["$anchor"]?.stringValue {
+            var named = base.withoutFragment
+            named.fragment = anchor
+            anchors[named.description] = (location, base)
+        }
+        for (key, value) in object {
+            switch key {
+            case "properties", "patternProperties", "definitions", "$defs", "dependencies", "dependentSchemas":
+                for (name, sub) in value.objectValue ?? [:] {
+                    index(sub, location: Location(document: location.document, pointer: location.pointer + [key, name]), base: base, isRoot: false)
+                }
+            case "items", "prefixItems", "allOf", "anyOf", "oneOf":
+                if let list = value.arrayValue {
+                    for (i, sub) in list.enumerated() {
+                        index(sub, location: Location(document: location.document, pointer: location.pointer + [key, String(i)]), base: base, isRoot: false)
+                    }
+                } else {
+                    index(value, location: Location(document: location.document, pointer: location.pointer + [key]), base: base, isRoot: false)
+                }
+            case "additionalProperties", "additionalItems", "contains", "propertyNames", "not", "if", "then", "else":
+                index(value, location: Location(document: location.document, pointer: location.pointer + [key]), base: base, isRoot: false)
+            default:
+                break  // enum, const, default, examples… hold data, not schemas: an "$id" there is not an identifier
+            }
+        }
+    }
+
+    // MARK: Values at locations
+
+    func value(at location: Location) -> JSONValue? {
+        var current: JSONValue? = documents[location.document]
+        for token in location.pointer {
+            switch current {
+            case .object(let o)?: current = o[token]
+            case .array(let a)?:
+                guard let i = Int(token), a.indices.contains(i) else { return nil }
+                current = a[i]
+            default: return nil
+            }
+        }
+        return current
+    }
+
+    static func pointerString(_ tokens: [String]) -> String {
+        var out = "#"
+        for token in tokens {
+            out += "/"
+            if token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
+                out += token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+            } else {
+                out += token
+            }
+        }
+        return out
+    }
+
+    /// The base URI in force around `location` (its resource's outer base, changed by the `$id`s of the schemas on
+    /// the way down, not by the location's own `$id`, which compiling it applies).
+    func baseURI(at location: Location, from resource: (location: Location, base: URIReference)) -> URIReference {
+        var base = resource.base
+        var current: JSONValue? = value(at: resource.location)
+        for token in location.pointer.dropFirst(resource.location.pointer.count) {
+            if case .object(let o)? = current, !(draft7 && o["$ref"] != nil), let id = o["$id"]?.stringValue {
+                base = URIReference(id).resolved(against: base).withoutFragment
+            }
+            switch current {
+            case .object(let o)?: current = o[token]
+            case .array(let a)?: current = Int(token).flatMap { a.indices.contains($0) ? a[$0] : nil }
+            default: current = nil
+            }
+        }
+        return base
+    }
+
+    /// Resolves `ref` written at a place whose base is `base`.
+    func resolve(_ ref: String, base: URIReference) -> (location: Location, base: URIReference)? {
+        let target = URIReference(ref).resolved(against: base)
+        let resourceURI = target.withoutFragment.description
+        let rawFragment = target.fragment ?? ""
+        let fragment = rawFragment.utf8.contains(UInt8(ascii: "%")) ? (rawFragment.removingPercentEncoding ?? rawFragment) : rawFragment
+        if !fragment.isEmpty && !fragment.hasPrefix("/") {
+            return anchors[target.description]
+        }
+        guard let resource = resources[resourceURI] else { return nil }
+        let tokens = fragment.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
+            $0.utf8.contains(UInt8(ascii: "~")) ? $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~") : String($0)
+        }
+        let location = Location(document: resource.location.document, pointer: resource.location.pointer + tokens)
+        guard value(at: location) != nil else { return nil }
+        return (location, baseURI(at: location, from: resource))
+    }
+
+    // MARK: Compiling
+
+    mutating func compile(at location: Location, base: URIReference) throws(SchemaCompileError) -> Int {
+        if let existing = memo[location] { return existing }
+        let index = nodes.count
+        memo[location] = index
+        let pointer = SchemaCompiler.pointerString(location.pointer)
+        nodes.append(NodeSpec(pointer: pointer))
+        guard let schema = value(at: location) else {
+            throw SchemaCompileError(pointer: pointer, message: "nothing at this location")
+        }
+        let node = try compileNode(schema, location: location, base: base)
+        nodes[index] = node
+        return index
+    }
+
+    private mutating func compileNode(_ schema: JSONValue, location: Location, base inherited: URIReference) throws(SchemaCompileError) -> NodeSpec {
+        let pointer = SchemaCompiler.pointerString(location.pointer)
+        var node = NodeSpec(pointer: pointer)
+        func fail(_ message: String) -> SchemaCompileError { SchemaCompileError(pointer: pointer, message: message) }
+        switch schema {
+        case .bool(let b):
+            if b { node.alwaysValid = true } else { node.neverValid = true }
+            return node
+        case .object:
+            break
+        default:
+            throw fail("a schema must be an object or a boolean")
+        }
+        guard case .object(let s) = schema else { return node }
+        var base = inherited
+        if !(draft7 && s["$ref"] != nil), let id = s["$id"]?.stringValue {
+            base = URIReference(id).resolved(against: inherited).withoutFragment
+        }
+        func child(_ tokens: String...) throws(SchemaCompileError) -> Int {
+            try compile(at: Location(document: location.document, pointer: location.pointer + tokens), base: base)
+        }
+        func nonNegativeInt(_ key: String) throws(SchemaCompileError) -> Int? {
+            guard let v = s[key] else { return nil }
+            guard let n = v.numberValue, let i = Int(exactly: n.doubleValue), i >= 0 else { throw fail("'\(key)' must be a non-negative integer") }
+            return i
+        }
+        func number(_ key: String) throws(SchemaCompileError) -> Double? {
+            guard let v = s[key] else { return nil }
+            guard let n = v.numberValue else { throw fail("'\(key)' must be a number") }
+            return n.doubleValue
+        }
+        func schemaList(_ key: String) throws(SchemaCompileError) -> [Int]? {
+            guard let v = s[key] else { return nil }
+            guard let list = v.arrayValue, !list.isEmpty else { throw fail("'\(key)' must be a non-empty array of schemas") }
+            var out: [Int] = []
+            for i in list.indices { out.append(try child(key, String(i))) }
+            return out
+        }
+        node.name = s["title"]?.stringValue ?? (location.pointer.count >= 2 && ["$defs", "definitions"].contains(location.pointer[location.pointer.count - 2]) ? location.pointer.last : nil)
+
+        if let ref = s["$ref"] {
+            guard let text = ref.stringValue else { throw fail("'$ref' must be a string") }
+            guard let target = resolve(text, base: base) else {
+                throw fail("reference '\(text)' does not resolve (only references within the schema and to given documents are supported)")
+            }
+            node.ref = try compile(at: target.location, base: target.base)
+            if draft7 { return node }  // draft-07: $ref overrides every sibling keyword
+        }
+        if let type = s["type"] {
+            var set = TypeSet()
+            if let one = type.stringValue {
+                guard let t = TypeSet.named(one) else { throw fail("unknown type '\(one)'") }
+                set = t
+            } else if let list = type.arrayValue {
+                for item in list {
+                    guard let name = item.stringValue, let t = TypeSet.named(name) else { throw fail("'type' entries must be type names") }
+                    set.formUnion(t)
+                }
+            } else {
+                throw fail("'type' must be a string or an array of strings")
+            }
+            node.types = set
+        }
+        if let e = s["enum"] {
+            guard let list = e.arrayValue else { throw fail("'enum' must be an array") }
+            node.enumValues = list
+        }
+        node.constValue = s["const"]
+        if let r = s["required"] {
+            guard let list = r.arrayValue else { throw fail("'required' must be an array of strings") }
+            for item in list {
+                guard let key = item.stringValue else { throw fail("'required' must be an array of strings") }
+                node.required.append(key)
+            }
+        }
+        var propertyOrder: [String] = []
+        if let p = s["properties"] {
+            guard let props = p.objectValue else { throw fail("'properties' must be an object") }
+            for key in props.keys {
+                node.properties[key] = try child("properties", key)
+                propertyOrder.append(key)
+            }
+        }
+        if let p = s["patternProperties"] {
+            guard let props = p.objectValue else { throw fail("'patternProperties' must be an object") }
+            for key in props.keys {
+                guard let pattern = Pattern(key) else { throw fail("invalid pattern '\(key)' in patternProperties") }
+                node.patternProperties.append((pattern, try child("patternProperties", key)))
+            }
+        }
+        if s["additionalProperties"] != nil { node.additionalProperties = try child("additionalProperties") }
+        if s["propertyNames"] != nil { node.propertyNames = try child("propertyNames") }
+        if let d = s["dependencies"] {
+            guard let deps = d.objectValue else { throw fail("'dependencies' must be an object") }
+            for (key, value) in deps {
+                if let list = value.arrayValue {
+                    node.dependencies.append((key, .properties(list.compactMap(\.stringValue))))
+                } else {
+                    node.dependencies.append((key, .schema(try child("dependencies", key))))
+                }
+            }
+        }
+        node.minProperties = try nonNegativeInt("minProperties")
+        node.maxProperties = try nonNegativeInt("maxProperties")
+        if let items = s["items"] {
+            if let list = items.arrayValue {
+                node.tupleItems = try list.indices.map { (i) throws(SchemaCompileError) -> Int in try child("items", String(i)) }
+                if s["additionalItems"] != nil { node.additionalItems = try child("additionalItems") }
+            } else if s["prefixItems"] != nil {
+                node.additionalItems = try child("items")  // 2020-12: `items` applies after `prefixItems`
+            } else {
+                node.items = try child("items")
+            }
+        }
+        if let prefix = s["prefixItems"] {
+            guard let list = prefix.arrayValue else { throw fail("'prefixItems' must be an array") }
+            node.tupleItems = try list.indices.map { (i) throws(SchemaCompileError) -> Int in try child("prefixItems", String(i)) }
+        }
+        if s["contains"] != nil { node.contains = try child("contains") }
+        node.minItems = try nonNegativeInt("minItems")
+        node.maxItems = try nonNegativeInt("maxItems")
+        if let u = s["uniqueItems"] {
+            guard let b = u.boolValue else { throw fail("'uniqueItems' must be a boolean") }
+            node.uniqueItems = b
+        }
+        node.anyOf = try schemaList("anyOf")
+        node.oneOf = try schemaList("oneOf")
+        node.allOf = try schemaList("allOf")
+        if s["not"] != nil { node.not = try child("not") }
+        if s["if"] != nil {
+            node.ifNode = try child("if")
+            if s["then"] != nil { node.thenNode = try child("then") }
+            if s["else"] != nil { node.elseNode = try child("else") }
+        }
+        if let d = s["discriminator"] {
+            guard let property = d["propertyName"]?.stringValue else { throw fail("'discriminator.propertyName' must be a string") }
+            var mapping: [String: Int] = [:]
+            for (value, target) in d["mapping"]?.objectValue ?? [:] {
+                guard let ref = target.stringValue, let resolved = resolve(ref, base: base) else {
+                    throw fail("'discriminator.mapping' value for '\(value)' does not resolve")
+                }
+                mapping[value] = try compile(at: resolved.location, base: resolved.base)
+            }
+            node.discriminator = (property, mapping)
+        }
+        node.minimum = try number("minimum")
+        node.maximum = try number("maximum")
+        // Draft-04 boolean form: `exclusiveMinimum: true` makes `minimum` exclusive.
+        if case .bool(let b)? = s["exclusiveMinimum"] {
+            if b { node.exclusiveMinimum = node.minimum; node.minimum = nil }
+        } else {
+            node.exclusiveMinimum = try number("exclusiveMinimum")
+        }
+        if case .bool(let b)? = s["exclusiveMaximum"] {
+            if b { node.exclusiveMaximum = node.maximum; node.maximum = nil }
+        } else {
+            node.exclusiveMaximum = try number("exclusiveMaximum")
+        }
+        if let m = try number("multipleOf") {
+            guard m > 0 else { throw fail("'multipleOf' must be greater than 0") }
+            node.multipleOf = m
+        }
+        node.minLength = try nonNegativeInt("minLength")
+        node.maxLength = try nonNegativeInt("maxLength")
+        if let p = s["pattern"] {
+            guard let text = p.stringValue, let pattern = Pattern(text) else { throw fail("'pattern' must be a valid regular expression") }
+            node.pattern = pattern
+        }
+        if let f = s["format"] {
+            guard let text = f.stringValue else { throw fail("'format' must be a string") }
+            node.format = Format(text)
+        }
+        if let props = s["properties"]?.objectValue, props["object_type"] != nil {
+            node.isModel = true
+            node.unitPairs = unitPairs(propertyOrder, props, base: base)
+        }
+        return node
+    }
+
+    /// `aind-data-schema`'s unit rule, worked out once per model: each `<x>_unit` property with the properties whose
+    /// names contain `<x>`, and the defaults pydantic fills in for each.
+    private func unitPairs(_ order: [String], _ props: JSONObject, base: URIReference) -> [NodeSpec.UnitPair] {
+        func defaultValue(_ property: JSONValue?) -> JSONValue {
+            guard let property else { return .null }
+            if let value = property["default"] { return value }
+            if let ref = property["$ref"]?.stringValue, let target = resolve(ref, base: base), let value = self.value(at: target.location)?["default"] {
+                return value
+            }
+            return .null
+        }
+        var pairs: [NodeSpec.UnitPair] = []
+        for key in order {
+            guard let variable = UnitNames.variable(ofUnit: key) else { continue }
+            let governed = order.filter { $0 != key && UnitNames.contains($0, variable) }.map { ($0, defaultValue(props[$0])) }
+            pairs.append(NodeSpec.UnitPair(unit: key, unitDefault: defaultValue(props[key]), governed: governed))
+        }
+        return pairs
+    }
+
+    // MARK: Cycles
+
+    /// Refuses a cycle of `$ref`s and in-place applicators that never descends into the instance (an iterative
+    /// depth-first search, so a long chain cannot exhaust the stack).
+    func checkCycles() throws(SchemaCompileError) {
+        func inPlace(_ n: NodeSpec) -> [Int] {
+            var out: [Int] = []
+            if let r = n.ref { out.append(r) }
+            out += n.allOf ?? []
+            out += n.anyOf ?? []
+            out += n.oneOf ?? []
+            if let x = n.not { out.append(x) }
+            if let x = n.ifNode { out.append(x) }
+            if let x = n.thenNode { out.append(x) }
+            if let x = n.elseNode { out.append(x) }
+            if let d = n.discriminator { out += d.mapping.values.sorted() }
+            return out
+        }
+        var state = [UInt8](repeating: 0, count: nodes.count)  // 0 new, 1 on the path, 2 done
+        for start in nodes.indices where state[start] == 0 {
+            var stack: [(node: Int, edges: [Int], next: Int)] = [(start, inPlace(nodes[start]), 0)]
+            state[start] = 1
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].next == stack[top].edges.count {
+                    state[stack[top].node] = 2
+                    stack.removeLast()
+                    continue
+                }
+                let target = stack[top].edges[stack[top].next]
+                stack[top].next += 1
+                if state[target] == 1 {
+                    let from = stack.lastIndex { $0.node == target } ?? 0
+                    let path = (stack[from...].map(\.node) + [target]).map { nodes[$0].pointer }.joined(separator: " → ")
+                    throw SchemaCompileError(
+                        pointer: nodes[target].pointer, message: "a $ref cycle that never reaches into the data: \(path)")
+                }
+                if state[target] == 0 {
+                    state[target] = 1
+                    stack.append((target, inPlace(nodes[target]), 0))
+                }
+            }
+        }
+    }
+}
+
+/// Byte-level name tests for the unit rule.
+enum UnitNames {
+    /// `power` for `power_unit`; the text before the last `_unit` of a name that contains it.
+    static func variable(ofUnit key: String) -> String? {
+        let bytes = Array(key.utf8)
+        let marker = Array("_unit".utf8)
+        guard bytes.count >= marker.count else { return nil }
+        var i = bytes.count - marker.count
+        while i >= 0 {
+            if Array(bytes[i..<(i + marker.count)]) == marker {
+                return i == 0 ? nil : String(decoding: bytes[..<i], as: UTF8.self)
+            }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Whether `name` contains `part`.
+    static func contains(_ name: String, _ part: String) -> Bool {
+        let n = Array(name.utf8), p = Array(part.utf8)
+        guard p.count <= n.count else { return false }
+        for start in 0...(n.count - p.count) where n[start] == p[0] && Array(n[start..<(start + p.count)]) == p { return true }
+        return false
+    }
+}
