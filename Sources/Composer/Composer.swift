@@ -43,6 +43,13 @@ public enum Composer {
         public var conflicts: [Conflict]
         /// Notes that do not refuse the merge (e.g. duplicate active devices removed).
         public var notes: [String]
+
+        public init(merged: JSONValue?, kind: DocumentKind?, conflicts: [Conflict], notes: [String]) {
+            self.merged = merged
+            self.kind = kind
+            self.conflicts = conflicts
+            self.notes = notes
+        }
     }
 
     /// Merges `documents` in the order given. One document merges to itself.

@@ -28,8 +28,12 @@ public struct JSONNumber: Sendable, CustomStringConvertible {
         isInteger = false
     }
 
-    /// The value as a `Double` (integers beyond 2^53 lose precision here, never in ``literal``).
-    public var doubleValue: Double { Double(literal) ?? .nan }
+    /// The value as a `Double` (integers beyond 2^53 lose precision here, never in ``literal``). The integer `-0` is
+    /// `0.0`, as pydantic reads the JSON integer `-0` into a float field; the float literal `-0.0` stays negative.
+    public var doubleValue: Double {
+        guard let value = Double(literal) else { return .nan }
+        return isInteger && value == 0 ? 0 : value
+    }
 
     /// The value as an `Int` when it is an integer that fits.
     public var intValue: Int? { isInteger ? Int(literal) : nil }

@@ -160,7 +160,7 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// `datetime.replace(tzinfo=ZoneInfo(...))` does.
     public func resolved(in zoneIdentifier: String) throws(Error) -> Timestamp {
         guard isNaive else { return self }
-        guard let zone = TimeZone(identifier: zoneIdentifier) else {
+        guard TimeZoneNames.isIANA(zoneIdentifier), let zone = TimeZone(identifier: zoneIdentifier) else {
             throw Error(text: description, reason: "unknown IANA time zone \"\(zoneIdentifier)\"")
         }
         let local = localEpochMicroseconds / 1_000_000  // seconds, wall time read as UTC
@@ -248,5 +248,34 @@ extension JSONValue {
     /// A timestamp written as pydantic writes a datetime.
     public static func timestamp(_ value: Timestamp?) -> JSONValue {
         value.map { .string($0.description) } ?? .null
+    }
+}
+
+/// IANA time-zone names, checked against the zone database itself.
+///
+/// Foundation accepts more than zone names (`GMT+5` is read as a fixed offset, with the sign the other way round
+/// from the IANA `Etc/GMT+5`) and the name of a zone long removed (`US/Pacific-New`); a job's `timezone` must name a
+/// zone of the database, as Python's `zoneinfo` reads it, so the same job means the same zone everywhere.
+public enum TimeZoneNames {
+    /// Where the database is: `$TZDIR`, else the system's.
+    static var directories: [String] {
+        var out: [String] = []
+        if let dir = ProcessInfo.processInfo.environment["TZDIR"], !dir.isEmpty { out.append(dir) }
+        out += ["/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo"]
+        return out
+    }
+
+    /// Whether `name` is a zone of the IANA database (a TZif file under the zoneinfo folder), such as
+    /// `America/Los_Angeles`, `UTC` or `Etc/GMT+5`. `localtime` (the host's zone) is never one.
+    public static func isIANA(_ name: String) -> Bool {
+        guard !name.isEmpty, name != "localtime", name != "posixrules", !name.hasPrefix("/"), !name.split(separator: "/").contains(".."),
+            name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/_+-".unicodeScalars.contains($0)) })
+        else { return false }
+        for directory in directories {
+            guard let handle = FileHandle(forReadingAtPath: directory + "/" + name) else { continue }
+            defer { try? handle.close() }
+            if let magic = try? handle.read(upToCount: 4), magic == Data("TZif".utf8) { return true }
+        }
+        return false
     }
 }

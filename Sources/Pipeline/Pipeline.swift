@@ -80,14 +80,44 @@ public struct Pipeline: Sendable {
 
     /// Merges documents of one kind and validates the result, as the reference re-validates the model it builds: a
     /// merged document that does not validate refuses the merge. `rigmap merge` and `rigmap gather` both use this.
+    ///
+    /// A document declaring another `schema_version` than `release` gives its kind is read as aind-data-schema reads
+    /// it (its models load an older document and it becomes the current version): it is validated against `release`
+    /// and merged as that release, with a warning; it refuses the merge only when it does not validate.
     public func merge(_ documents: [(name: String, value: JSONValue)], release: SchemaRelease = .newest) -> MergeResult {
-        var outcome = compose(documents)
         var warnings: [Diagnostic] = []
+        var documents = documents
+        var refusals: [Conflict] = []
+        for i in documents.indices {
+            guard let kind = DocumentKind(of: documents[i].value), let current = (try? release.schema(kind))?.schemaVersion,
+                let declared = documents[i].value["schema_version"], declared.stringValue != current, case .object(var object) = documents[i].value
+            else { continue }
+            let problems = validate(documents[i].value, kind, documents[i].name, release).filter { $0.severity != .warning }
+            if problems.isEmpty {
+                warnings.append(
+                    Diagnostic(
+                        .warning,
+                        "declares schema_version \(JSONWriter.compactString(declared)); it validates under \(release), so it is merged as \(kind.objectType) \(current)",
+                        at: SourceLocation(file: documents[i].name, jsonPath: JSONPath([.key("schema_version")]))))
+                object["schema_version"] = .string(current)
+                documents[i].value = .object(object)
+            } else {
+                refusals.append(
+                    Conflict(
+                        kind: .schemaVersion, field: "schema_version",
+                        message: "\(documents[i].name) declares schema_version \(JSONWriter.compactString(declared)) and does not validate under \(release): \(problems.prefix(3).map(\.description).joined(separator: "; "))\(problems.count > 3 ? " (and \(problems.count - 3) more)" : "")",
+                        values: [documents[i].name: declared], files: [documents[i].name]))
+            }
+        }
+        if !refusals.isEmpty {
+            return MergeResult(outcome: Composer.Outcome(merged: nil, kind: documents.first.flatMap { DocumentKind(of: $0.value) }, conflicts: refusals, notes: []), warnings: warnings)
+        }
+        var outcome = compose(documents)
         var invalidDocument: JSONValue?
         if let merged = outcome.merged, let kind = outcome.kind {
             let name = documents.count == 1 ? documents[0].name : kind.fileName
             let problems = validate(merged, kind, name, release)
-            warnings = problems.filter { $0.severity == .warning }
+            warnings += problems.filter { $0.severity == .warning }
             let errors = problems.filter { $0.severity == .error }
             if !errors.isEmpty {
                 invalidDocument = merged

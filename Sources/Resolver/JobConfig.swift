@@ -1,4 +1,5 @@
 import Foundation
+import MetadataModel
 import RigMapperCore
 
 /// A `job.yaml`: which mappers run at which versions with which settings, and how strict the run is.
@@ -23,10 +24,14 @@ public struct JobConfig: Sendable {
         public var versionLocation: SourceLocation?
         /// `settings:`, laid over the version's defaults.
         public var settings: ConfigValue?
+        /// Where the entry was written.
+        public var location: SourceLocation?
     }
 
     /// `job_type:` — defaults from `MapperConfigs/job_types/<job_type>.yaml`.
     public var jobType: String?
+    /// Where `job_type:` was written.
+    public var jobTypeLocation: SourceLocation?
     /// `description:` (job types).
     public var description: String?
     public var experiment: String?
@@ -101,12 +106,14 @@ public struct JobConfig: Sendable {
             job.explicitlySet.insert(key)
             switch key {
             case "description": job.description = string(value, key)
-            case "job_type": job.jobType = string(value, key)
+            case "job_type":
+                job.jobType = string(value, key)
+                job.jobTypeLocation = value.location
             case "experiment": job.experiment = string(value, key)
             case "timezone":
                 job.timezone = string(value, key)
-                if let tz = job.timezone, TimeZone(identifier: tz) == nil {
-                    c.error("unknown IANA time zone '\(tz)' (use a name such as America/Los_Angeles)", at: value.location)
+                if let tz = job.timezone, !TimeZoneNames.isIANA(tz) {
+                    c.error("unknown IANA time zone '\(tz)' (use a name of the zone database, such as America/Los_Angeles or Etc/GMT+5)", at: value.location)
                 }
             case "raise_if_invalid": job.raiseIfInvalid = bool(value, key) ?? true
             case "raise_if_mapper_errors": job.raiseIfMapperErrors = bool(value, key) ?? true
@@ -118,6 +125,7 @@ public struct JobConfig: Sendable {
                 }
                 for (name, entryValue) in entries {
                     var entry = MapperEntry()
+                    entry.location = entryValue.location
                     if entryValue.isNull {
                         job.mappers[name] = entry
                         job.mapperOrder.append(name)

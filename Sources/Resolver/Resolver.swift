@@ -112,8 +112,19 @@ public struct Resolver: Sendable {
             do {
                 jobType = try loadJobType(name)
             } catch {
-                c.append(contentsOf: error.diagnostics)
+                c.append(contentsOf: error.diagnostics.map { Diagnostic($0.severity, $0.message, at: $0.location ?? job.jobTypeLocation) })
             }
+        }
+        // Every mapper the job names must exist, whichever ones this command runs (a misspelt `fibre:` and its
+        // settings would otherwise be ignored without a word).
+        var unknown = Set<String>()
+        for name in job.mapperOrder where registry.versions(of: name).isEmpty {
+            do {
+                _ = try registry.resolve(name)
+            } catch {
+                c.append(contentsOf: error.diagnostics.map { Diagnostic($0.severity, $0.message, at: job.mappers[name]?.location ?? SourceLocation(file: job.file)) })
+            }
+            unknown.insert(name)
         }
         resolution.jobType = jobType
         resolution.timezone = job.timezone ?? jobType?.timezone
@@ -143,7 +154,7 @@ public struct Resolver: Sendable {
         }
         if let only = request.only { names = only }
 
-        for name in names {
+        for name in names where !unknown.contains(name) {
             do {
                 let resolved = try resolveOne(name, request: request, jobType: jobType, lock: lock, updatedLock: &updatedLock, warnings: &resolution.warnings)
                 resolution.mappers.append(resolved)
@@ -271,9 +282,15 @@ public struct Resolver: Sendable {
     public func pin(_ specs: [String], into lock: LockFile?, now: Date = Date()) throws(DiagnosticError) -> LockFile {
         var c = DiagnosticCollector()
         var updated = lock ?? LockFile()
+        var named: [String: String] = [:]
         for spec in specs {
             do {
                 let mapper = try registry.resolve(spec: spec)
+                if let earlier = named[mapper.identity.name] {
+                    c.error("\(spec) and \(earlier) both pin '\(mapper.identity.name)'; an experiment pins one version of each mapper", at: SourceLocation(file: "<command line>"))
+                    continue
+                }
+                named[mapper.identity.name] = spec
                 let config = try configs.versionConfig(for: mapper.identity)
                 updated.mappers[mapper.identity.name] = LockFile.Pin(version: mapper.identity.version, configSHA256: config.file.sha256)
             } catch {

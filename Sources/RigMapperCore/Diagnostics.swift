@@ -24,7 +24,8 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     /// `file:line:column` when lines are known, then the JSON path and byte offset, e.g.
     /// `fip.json: rig.light_source_uv.power` or `job.yaml:4:7`.
     public var description: String {
-        var s = file ?? "<input>"
+        // A file name may hold a newline or other control characters; escaped, a diagnostic stays one line.
+        var s = (file ?? "<input>").escapingControlCharacters
         if let line {
             s += ":\(line)"
             if let column { s += ":\(column)" }
@@ -57,7 +58,7 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     /// `file:line:column: error: message`, the form compilers and editors understand.
     public var description: String {
         let prefix = location.map { "\($0): " } ?? ""
-        return "\(prefix)\(severity.rawValue): \(message)"
+        return "\(prefix)\(severity.rawValue): \(message.replacingNewlines)"
     }
 }
 
@@ -101,5 +102,33 @@ public struct DiagnosticCollector: Sendable {
     /// Throws a ``DiagnosticError`` with every diagnostic when any of them is an error.
     public func check() throws(DiagnosticError) {
         if hasErrors { throw DiagnosticError(diagnostics) }
+    }
+}
+
+extension String {
+    /// Line ends inside a message as ` — `, so one diagnostic stays one line.
+    var replacingNewlines: String {
+        guard contains("\n") else { return self }
+        return split(separator: "\n", omittingEmptySubsequences: false).joined(separator: " — ")
+    }
+
+    /// Control characters written as escapes (`\n`, `\t`, `\u{7}`), so a name prints on one line.
+    var escapingControlCharacters: String {
+        guard unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return self }
+        var out = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
     }
 }

@@ -35,18 +35,20 @@ public enum JSONDocument {
         }
         for (url, bytes) in files {
             let directory = url.deletingLastPathComponent()
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                cleanUp()
-                throw DiagnosticError("cannot create output folder: \(error.localizedDescription)", at: SourceLocation(file: directory.path))
+            if mkdir(directory.path, 0o755) != 0 && errno != EEXIST {
+                do {
+                    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                } catch {
+                    cleanUp()
+                    throw DiagnosticError("cannot create output folder: \(FileSystem.describe(errno: errno))", at: SourceLocation(file: directory.path))
+                }
             }
             let tmp = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            do {
-                try Data(bytes).write(to: tmp)
+            do throws(FileSystem.Failure) {
+                try FileSystem.write(bytes, to: tmp.path)
             } catch {
                 cleanUp()
-                throw DiagnosticError("cannot write output: \(error.localizedDescription)", at: SourceLocation(file: url.path))
+                throw DiagnosticError("cannot write output: \(error.reason)", at: SourceLocation(file: url.path))
             }
             temporaries.append((tmp, url))
         }

@@ -205,6 +205,10 @@ public protocol Mapper: Sendable {
 
     init()
 
+    /// Problems with decoded settings that their types cannot express (a list with a repeated value, a negative
+    /// index), each with the dotted path of the setting; reported at that setting's `file:line:column`.
+    static func check(settings: Settings) -> [(path: String, message: String)]
+
     /// Maps `input` to documents. Throws every problem found in the input, located.
     func map(_ input: MapperInput, constants: Constants, settings: Settings, context: MapperContext) throws(DiagnosticError) -> MapperOutput
 }
@@ -212,6 +216,7 @@ public protocol Mapper: Sendable {
 extension Mapper {
     public static var summary: String { "" }
     public static var inputContract: String? { nil }
+    public static func check(settings: Settings) -> [(path: String, message: String)] { [] }
 }
 
 /// What an adapter module exports: its mapper versions. By convention module `XMapper` declares

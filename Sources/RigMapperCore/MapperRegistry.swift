@@ -175,6 +175,10 @@ extension Mapper {
         }
         try collector.check()
         guard let constants, let decoded else { throw DiagnosticError("internal: settings of \(what) not decoded") }
+        for problem in check(settings: decoded) {
+            collector.error("settings of \(what): '\(problem.path)' \(problem.message)", at: settings.value(at: problem.path)?.location ?? settings.location)
+        }
+        try collector.check()
         return (constants, decoded)
     }
 

@@ -44,6 +44,10 @@ struct MapCommand: ParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
 
     func run() throws {
+        if output.isEmpty || input.isEmpty {
+            printError("error: --\(output.isEmpty ? "output" : "input") must name a \(output.isEmpty ? "folder" : "file or folder")")
+            throw ExitCode(2)
+        }
         do {
             try execute()
         } catch {

@@ -75,6 +75,22 @@ enum FiberMapping {
     }
 }
 
+extension FiberMapping {
+    /// Implanted fibers are distinct non-negative indices.
+    static func check(implantedFibers: [Int]?) -> [(path: String, message: String)] {
+        guard let fibers = implantedFibers else { return [] }
+        var problems: [(path: String, message: String)] = []
+        if let negative = fibers.first(where: { $0 < 0 }) {
+            problems.append(("implanted_fibers", "holds \(negative); fiber indices are 0 or more"))
+        }
+        var seen = Set<Int>()
+        for fiber in fibers where !seen.insert(fiber).inserted {
+            problems.append(("implanted_fibers", "names fiber \(fiber) twice"))
+        }
+        return problems
+    }
+}
+
 /// The fiber adapter's versions, for the mapper catalog.
 public enum FiberMapperVersions: MapperModule {
     public static let mappers: [any Mapper.Type] = [FiberMapperV1_0.self, FiberMapperV1_4.self]
@@ -93,6 +109,10 @@ public struct FiberMapperV1_0: Mapper {
     public static let summary = "Fiber photometry (FIP) acquisition from fip.json, as aind-metadata-mapper 1.0.0"
 
     public init() {}
+
+    public static func check(settings: FiberSettingsV1_0) -> [(path: String, message: String)] {
+        FiberMapping.check(implantedFibers: settings.implantedFibers)
+    }
 
     public func map(_ input: MapperInput, constants: FiberConstants, settings: FiberSettingsV1_0, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
         try FiberMapping.run(
@@ -115,6 +135,10 @@ public struct FiberMapperV1_4: Mapper {
     public static let summary = "Fiber photometry (FIP) acquisition from fip.json, as aind-metadata-mapper 1.4.0"
 
     public init() {}
+
+    public static func check(settings: FiberSettingsV1_4) -> [(path: String, message: String)] {
+        FiberMapping.check(implantedFibers: settings.implantedFibers)
+    }
 
     public func map(_ input: MapperInput, constants: FiberConstants, settings: FiberSettingsV1_4, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
         try FiberMapping.run(

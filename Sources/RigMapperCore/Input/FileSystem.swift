@@ -149,6 +149,25 @@ public enum FileSystem {
         return (size, parts)
     }
 
+    /// Writes `bytes` to a new file at `path` (replacing one there).
+    public static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Failure(errno: errno) }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return systemWrite(fd, base + done, bytes.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(errno: errno)
+            }
+            done += n
+        }
+    }
+
     /// The names in a folder (unsorted; `.` and `..` left out).
     public static func names(in path: String) throws(Failure) -> [String] {
         guard let dir = opendir(path) else { throw Failure(errno: errno) }
@@ -169,5 +188,13 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count
     return Glibc.read(fd, buffer, count)
     #else
     return Darwin.read(fd, buffer, count)
+    #endif
+}
+
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+    #else
+    return Darwin.write(fd, buffer, count)
     #endif
 }
