@@ -5,6 +5,7 @@ import PackageDescription
 /// `Tests/Mappers/<Name>MapperTests`. Adding a rig = adding a name here (see README, "Adding a rig").
 let mapperModules: [String] = [
     "FiberMapper",
+    "BehaviorMapper",
     // rigmap:mapper-modules (scaffolding inserts new adapters above this line)
 ]
 

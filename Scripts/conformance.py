@@ -175,7 +175,7 @@ def main():
           % (len(cases), agree, figure, sum(1 for c in cases if not c[2])))
 
     emitted = sorted(glob.glob(os.path.join(repo, "Tests/Mappers/*/Fixtures/**/expected.json"), recursive=True))
-    emitted += sorted(glob.glob(os.path.join(repo, "Tests/GatherTests/Fixtures/*-expected/*.json")))
+    emitted += sorted(glob.glob(os.path.join(repo, "Tests/PipelineTests/Fixtures/*-expected/*.json")))
     refused = []
     for path in emitted:
         doc = json.load(open(path))
@@ -185,7 +185,52 @@ def main():
     print("emitted documents: %d checked, %d refused by the reference" % (len(emitted), len(refused)))
     for path in refused:
         print("REFUSED", os.path.relpath(path, repo))
-    sys.exit(1 if figure < 99.0 or refused else 0)
+    mapped, incompatible = map_raw_fixtures()
+    sys.exit(1 if figure < 99.0 or refused or incompatible else 0)
+
+
+# Raw-format fixtures: each is mapped by rigmap, and both documents must be accepted by the reference and pass its
+# instrument/acquisition compatibility check.
+RAW_FIXTURES = [
+    ("behavior", "Tests/Mappers/BehaviorMapperTests/Fixtures/session*", "timezone: America/Los_Angeles\n"),
+]
+
+
+def map_raw_fixtures():
+    from aind_data_schema.utils.compatibility_check import InstrumentAcquisitionCompatibility
+    problems = []
+    count = 0
+    for mapper, pattern, job in RAW_FIXTURES:
+        for fixture in sorted(glob.glob(os.path.join(repo, pattern))):
+            with tempfile.TemporaryDirectory() as work:
+                job_path = os.path.join(work, "job.yaml")
+                open(job_path, "w").write(job)
+                out = os.path.join(work, "out")
+                result = subprocess.run([rigmap, "map", "--mapper", mapper, "--input", fixture, "--job", job_path, "--output", out], capture_output=True, text=True)
+                name = "%s %s" % (mapper, os.path.relpath(fixture, repo))
+                if result.returncode != 0:
+                    problems.append("%s: rigmap map failed: %s" % (name, result.stderr.strip().splitlines()[-1:]))
+                    continue
+                documents = {}
+                for kind in ("Acquisition", "Instrument"):
+                    path = os.path.join(out, "%s_%s.json" % (kind.lower(), mapper))
+                    if not os.path.exists(path):
+                        continue
+                    text = open(path).read()
+                    try:
+                        documents[kind] = models[kind].model_validate_json(text)
+                    except Exception as error:
+                        problems.append("%s: the reference refuses %s: %s" % (name, os.path.basename(path), str(error).splitlines()[0]))
+                if len(documents) == 2:
+                    try:
+                        InstrumentAcquisitionCompatibility(documents["Instrument"], documents["Acquisition"]).run_compatibility_check()
+                    except Exception as error:
+                        problems.append("%s: incompatible: %s" % (name, str(error).splitlines()[0]))
+                count += 1
+    print("raw fixtures: %d mapped, %d problems" % (count, len(problems)))
+    for problem in problems:
+        print("RAW", problem)
+    return count, problems
 
 
 main()

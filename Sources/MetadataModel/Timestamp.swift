@@ -137,6 +137,43 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The instant `epochMicroseconds` (since 1970-01-01T00:00:00Z) as the wall clock of an IANA zone shows it (its
+    /// offset at that instant), or in UTC when `zoneIdentifier` is `nil`.
+    public init(epochMicroseconds: Int64, zoneIdentifier: String?) throws(Error) {
+        var offset = 0
+        if let zoneIdentifier {
+            guard TimeZoneNames.isIANA(zoneIdentifier), let zone = TimeZone(identifier: zoneIdentifier) else {
+                throw Error(text: "\(epochMicroseconds) µs", reason: "unknown IANA time zone \"\(zoneIdentifier)\"")
+            }
+            let seconds = epochMicroseconds >= 0 ? epochMicroseconds / 1_000_000 : (epochMicroseconds - 999_999) / 1_000_000
+            offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        }
+        let local = epochMicroseconds + Int64(offset) * 1_000_000
+        let micro = Int(((local % 1_000_000) + 1_000_000) % 1_000_000)
+        let totalSeconds = (local - Int64(micro)) / 1_000_000
+        let days = Int(totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400)
+        let secondOfDay = Int(totalSeconds - Int64(days) * 86_400)
+        let (year, month, day) = Timestamp.civil(fromDays: days)
+        try self.init(
+            year: year, month: month, day: day, hour: secondOfDay / 3600, minute: secondOfDay % 3600 / 60, second: secondOfDay % 60,
+            microsecond: micro, utcOffsetSeconds: offset, zoneIdentifier: zoneIdentifier)
+    }
+
+    /// The same instant shown in another zone (`nil`: UTC); a naive timestamp is returned as is.
+    public func converted(to zoneIdentifier: String?) throws(Error) -> Timestamp {
+        guard let instant = epochMicroseconds else { return self }
+        return try Timestamp(epochMicroseconds: instant, zoneIdentifier: zoneIdentifier)
+    }
+
+    /// The same instant with a fixed UTC offset (no zone name).
+    public func withOffset(_ seconds: Int) throws(Error) -> Timestamp {
+        guard let instant = epochMicroseconds else { return self }
+        let shifted = try Timestamp(epochMicroseconds: instant + Int64(seconds) * 1_000_000, zoneIdentifier: nil)
+        return try Timestamp(
+            year: shifted.year, month: shifted.month, day: shifted.day, hour: shifted.hour, minute: shifted.minute, second: shifted.second,
+            microsecond: shifted.microsecond, utcOffsetSeconds: seconds)
+    }
+
     /// `true` when the text carried no UTC offset.
     public var isNaive: Bool { utcOffsetSeconds == nil }
 
@@ -230,6 +267,19 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         case 4, 6, 9, 11: return 30
         default: return 31
         }
+    }
+
+    /// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's algorithm).
+    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
