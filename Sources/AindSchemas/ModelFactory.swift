@@ -57,6 +57,62 @@ public struct ModelFactory: Sendable {
         return .object(object)
     }
 
+    /// A value written as data: `{"definition": "Filter", "fields": {…}}`, where field values may be such specs too
+    /// (nested models), a scalar naming a member of a union of constant models (`"manufacturer": "Thorlabs"`,
+    /// `"harp_device_type": "WhiteRabbit"`, modalities by abbreviation), or a `$name` placeholder filled from
+    /// `substitutions` (`null` when the name has no value). Used for device specifications kept in mapper configs.
+    public func build(spec: JSONValue, substitutions: [String: JSONValue] = [:]) throws(SchemaBuildError) -> JSONValue {
+        guard let definition = spec["definition"]?.stringValue, let fields = spec["fields"]?.objectValue ?? (spec["fields"] == nil ? [:] : nil) else {
+            throw SchemaBuildError("a model spec needs 'definition' (a name) and 'fields' (a mapping): \(JSONWriter.compactString(spec))")
+        }
+        var resolved = JSONObject()
+        let properties = schema.definition(definition)?["properties"]?.objectValue ?? [:]
+        for (key, raw) in fields {
+            var value = try substitute(raw, substitutions)
+            if let property = properties[key] {
+                value = try resolveSpecs(value, property: property, definition: definition, key: key, substitutions: substitutions)
+            }
+            resolved[key] = value
+        }
+        return try make(definition, resolved)
+    }
+
+    private func substitute(_ value: JSONValue, _ substitutions: [String: JSONValue]) throws(SchemaBuildError) -> JSONValue {
+        if case .string(let text) = value, text.hasPrefix("$"), text.count > 1 {
+            return substitutions[String(text.dropFirst())] ?? .null
+        }
+        return value
+    }
+
+    /// Nested specs become models; scalars given for a union of constant models become its member.
+    private func resolveSpecs(_ value: JSONValue, property: JSONValue, definition: String, key: String, substitutions: [String: JSONValue]) throws(SchemaBuildError) -> JSONValue {
+        switch value {
+        case .object(let object) where object["definition"] != nil:
+            return try build(spec: value, substitutions: substitutions)
+        case .array(let items):
+            var out: [JSONValue] = []
+            for item in items {
+                if case .object(let object) = item, object["definition"] != nil {
+                    out.append(try build(spec: item, substitutions: substitutions))
+                } else if item.stringValue != nil || item.numberValue != nil, hasVariant(definition, key, matching: item) {
+                    out.append(try variant(definition, key, matching: item))
+                } else {
+                    out.append(item)
+                }
+            }
+            return .array(out)
+        case .string, .number:
+            if allowedTypes(property, depth: 0).isEmpty || !allowedTypes(property, depth: 0).contains(value.stringValue != nil ? "string" : "number"),
+                hasVariant(definition, key, matching: value)
+            {
+                return try variant(definition, key, matching: value)
+            }
+            return value
+        default:
+            return value
+        }
+    }
+
     /// The document itself (`Acquisition`, `Instrument`).
     public func document(_ fields: JSONObject) throws(SchemaBuildError) -> JSONValue {
         try make(nil, fields)
@@ -161,13 +217,17 @@ public struct ModelFactory: Sendable {
         return .object(object)
     }
 
-    /// `value` as pydantic writes it for a field of `property`'s schema: integers in float-only fields become floats,
-    /// element by element in lists. Objects are left as given (they are built models or free-form mappings).
+    /// `value` as pydantic writes it for a field of `property`'s schema: integers in float-only fields become floats;
+    /// numbers in `Decimal` fields (a number or a string, in pydantic's schema) become the decimal's text; element by
+    /// element in lists. Objects are left as given (they are built models or free-form mappings).
     private func coerce(_ value: JSONValue, to property: JSONValue) -> JSONValue {
         switch value {
-        case .number(let n) where n.isInteger:
+        case .number(let n):
             let types = allowedTypes(property, depth: 0)
-            if types.contains("number") && !types.contains("integer") {
+            if types.contains("number") && types.contains("string") && !types.contains("integer") {
+                return .string(n.literal)
+            }
+            if n.isInteger && types.contains("number") && !types.contains("integer") {
                 return .number(JSONNumber(n.doubleValue))
             }
             return value

@@ -7,10 +7,14 @@ import MetadataModel
 /// `DataStream.__add__`, `utils/merge.py`), folded left to right as `a + b + c`, with one deliberate difference:
 ///
 /// - **Shared devices are refused.** A component name present in two instruments refuses the merge, except one Harp
-///   device with `is_clock_generator: true` in both, which is kept once, and only if both definitions are identical.
-///   The reference compares names only: it keeps the first definition of any duplicated name (logging an error for
-///   non-clocks), so two rigs that disagree about a shared clock, or that reuse a device name for different devices,
-///   merge silently into a document that describes neither. We refuse and name the device and both files.
+///   device with `is_clock_generator: true` in both, kept once when the two definitions are compatible: the same
+///   `harp_device_type`, and no field with two different non-null values. The kept device takes every field either
+///   definition has (channels united by name), and the outcome's notes say which file supplied which field. Two rigs'
+///   mappers never describe the one shared clock identically (one reads its serial and firmware from the device,
+///   the other knows neither), so identity would refuse every real session. The reference compares names only: it
+///   keeps the first definition of any duplicated name (logging an error for non-clocks), so two rigs that disagree
+///   about a shared clock, or that reuse a device name for different devices, merge silently into a document that
+///   describes neither. We refuse those and name the device, the field and both files.
 ///
 /// Everything else follows the reference exactly, including its resets: a merged acquisition re-derives
 /// `acquisition_start_tz` from the earliest start, drops the deprecated `coordinate_system`, and merged data streams

@@ -18,7 +18,7 @@ public struct Conflict: Sendable, Hashable {
         case sharedDevice = "shared_device"
         /// A component name appears twice inside one instrument.
         case duplicateComponent = "duplicate_component"
-        /// The shared Harp clock generator is defined differently in the two instruments.
+        /// The shared Harp clock generator's two definitions are not compatible (a field with two different values).
         case clockGeneratorDiffers = "clock_generator_differs"
         /// More than one shared Harp clock generator.
         case secondSharedClock = "second_shared_clock"

@@ -11,6 +11,7 @@ enum InstrumentMerge {
 
     static func merge(_ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String, origins: inout [String: String]) -> MergeStep {
         var conflicts: [Conflict] = []
+        var notes: [String] = []
         let files = [aName, bName]
 
         if !MergeRules.field(a, "schema_version").isEquivalent(to: MergeRules.field(b, "schema_version")) {
@@ -60,12 +61,15 @@ enum InstrumentMerge {
             let firstFile = origins[name] ?? aName
             let both = [firstFile, bName]
             if isHarpClockGenerator(existing) && isHarpClockGenerator(component) {
-                if !existing.isEquivalent(to: component) {
-                    conflicts.append(
-                        Conflict(
-                            kind: .clockGeneratorDiffers, field: name,
-                            message: "the shared Harp clock generator '\(name)' is defined differently in \(firstFile) and \(bName)",
-                            values: MergeRules.byFile([(firstFile, existing), (bName, component)]), files: both))
+                let combined = combineClocks(existing, firstFile, component, bName)
+                if !combined.differences.isEmpty {
+                    for (field, first, second) in combined.differences {
+                        conflicts.append(
+                            Conflict(
+                                kind: .clockGeneratorDiffers, field: "\(name).\(field)",
+                                message: "the shared Harp clock generator '\(name)' has \(field) \(JSONWriter.compactString(first)) in \(firstFile) but \(JSONWriter.compactString(second)) in \(bName)",
+                                values: MergeRules.byFile([(firstFile, first), (bName, second)]), files: both))
+                    }
                 } else if let first = sharedClocks.first {
                     conflicts.append(
                         Conflict(
@@ -74,6 +78,8 @@ enum InstrumentMerge {
                             files: both))
                 } else {
                     sharedClocks.append(name)
+                    components[index] = combined.merged
+                    notes += combined.notes
                 }
             } else {
                 conflicts.append(
@@ -101,7 +107,57 @@ enum InstrumentMerge {
                 ("connections", MergeRules.concatenated(a["connections"], b["connections"])),
                 ("components", .array(components)),
             ], extrasFrom: [a, b])
-        return MergeStep(value: merged, conflicts: conflicts)
+        return MergeStep(value: merged, conflicts: conflicts, notes: notes)
+    }
+
+    /// Two definitions of one shared clock generator, combined: compatible when they have the same
+    /// `harp_device_type` and no field with two different non-null values; the result takes every field either has
+    /// (channels united by name). Notes say which file supplied which field.
+    static func combineClocks(_ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String)
+        -> (merged: JSONValue, differences: [(field: String, a: JSONValue, b: JSONValue)], notes: [String])
+    {
+        guard case .object(let first) = a, case .object(let second) = b else { return (a, [], []) }
+        var merged = first
+        var differences: [(String, JSONValue, JSONValue)] = []
+        var fromSecond: [String] = []
+        let name = first["name"]?.stringValue ?? "?"
+        if !(first["harp_device_type"] ?? .null).isEquivalent(to: second["harp_device_type"] ?? .null) {
+            differences.append(("harp_device_type", first["harp_device_type"] ?? .null, second["harp_device_type"] ?? .null))
+        }
+        for (key, theirs) in second where key != "harp_device_type" {
+            let ours = first[key] ?? .null
+            if key == "channels", case .array(let mine) = ours, case .array(let other) = theirs {
+                var channels = mine
+                for channel in other {
+                    let channelName = channel["channel_name"]
+                    if let same = mine.first(where: { $0["channel_name"] == channelName && channelName != nil }) {
+                        if !same.isEquivalent(to: channel) {
+                            differences.append(("channels[\(channelName?.stringValue ?? "?")]", same, channel))
+                        }
+                    } else {
+                        channels.append(channel)
+                        fromSecond.append("channel \(channelName?.stringValue ?? "?")")
+                    }
+                }
+                merged[key] = .array(channels)
+                continue
+            }
+            if theirs.isNull || theirs.isEquivalent(to: ours) { continue }
+            if ours.isNull {
+                merged[key] = theirs
+                fromSecond.append(key)
+            } else {
+                differences.append((key, ours, theirs))
+            }
+        }
+        var notes: [String] = []
+        if differences.isEmpty {
+            notes.append(
+                fromSecond.isEmpty
+                    ? "shared clock generator '\(name)' kept once: the definition in \(bName) is compatible with \(aName)'s and adds nothing"
+                    : "shared clock generator '\(name)': \(fromSecond.joined(separator: ", ")) from \(bName), everything else from \(aName)")
+        }
+        return (.object(merged), differences, notes)
     }
 
     /// A Harp device (`object_type` "Harp device") with `is_clock_generator: true`.

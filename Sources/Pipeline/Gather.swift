@@ -42,6 +42,8 @@ extension Pipeline {
         public var stale: [String] = []
         /// sha256 of each file written (name → digest), for catalogs.
         public var writtenSHA256: [String: String] = [:]
+        /// What the composer did that is worth knowing (a shared clock's fields and where each came from).
+        public var notes: [String] = []
     }
 
     /// The report's file name in the output folder.
@@ -226,6 +228,7 @@ extension Pipeline {
             guard !sources.isEmpty else { continue }
             let result = merge(sources, release: release)
             report.diagnostics += result.warnings
+            report.notes += result.outcome.notes
             if let value = result.merged {
                 merged[kind] = value
             } else {
@@ -314,6 +317,7 @@ extension Pipeline.GatherReport {
             "given_documents": .strings(givenDocuments),
             "written": .strings(written),
             "stale": .strings(stale),
+            "notes": .strings(notes),
             "errors": .array(diagnostics.filter { $0.severity == .error }.map(\.jsonValue)),
             "warnings": .array(diagnostics.filter { $0.severity == .warning }.map(\.jsonValue)),
         ]

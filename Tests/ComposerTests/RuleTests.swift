@@ -48,6 +48,17 @@ func merge(_ values: JSONValue...) -> Composer.Outcome {
     Composer.merge(values.enumerated().map { Composer.Document(name: "\($0.offset + 1).json", value: $0.element) })
 }
 
+/// A Harp clock generator as the FIP builder or the behavior adapter writes it.
+func harpClock(serial: String?, firmware: String?, channels: [String]) -> JSONValue {
+    let channelValues: [JSONValue] = channels.map {
+        ["object_type": "DAQ channel", "channel_name": .string($0), "channel_type": "Digital Output", "port": .null]
+    }
+    return [
+        "object_type": "Harp device", "name": "harp_clock_generator", "serial_number": .string(serial), "firmware_version": .string(firmware),
+        "harp_device_type": ["whoami": 1404, "name": "WhiteRabbit"], "is_clock_generator": true, "channels": .array(channelValues),
+    ]
+}
+
 @Suite struct InstrumentRuleTests {
     @Test func idsModalitiesDatesNotesAndConnectionsCombine() throws {
         let a = instrument("RIG_B", date: "2025-03-01", modalities: ["fib"], components: [device("A")], connections: [["source_device": "A", "target_device": "A"]], notes: "one")
@@ -78,11 +89,49 @@ func merge(_ values: JSONValue...) -> Composer.Outcome {
         #expect(merged["components"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["Clock", "X", "Y"])
     }
 
-    @Test func clockGeneratorsMustBeIdenticalEvenInKeyOrder() throws {
+    @Test func clockGeneratorsMustAgreeOnEveryFieldBothDefineEvenInKeyOrder() throws {
         let reordered = device("Clock", type: "Harp device", extra: [("is_clock_generator", true), ("serial_number", "1")])
         #expect(merge(instrument("A", components: [clock()]), instrument("B", components: [reordered])).merged != nil)
         let differs = merge(instrument("A", components: [clock()]), instrument("B", components: [clock(serial: "2")]))
         #expect(differs.conflicts.map(\.kind) == [.clockGeneratorDiffers])
+        #expect(differs.conflicts.first?.field == "Clock.serial_number")
+        #expect(differs.conflicts.first?.message.contains("\"1\" in 1.json but \"2\" in 2.json") == true)
+    }
+
+    /// The FIP builder's clock (no serial, no versions, a ClkOut channel) and the behavior adapter's (serial and
+    /// versions from registers, no channels): compatible, combined field by field.
+    @Test func partiallyFilledClocksCombineAndSayWhereEachFieldCameFrom() throws {
+        let fip = harpClock(serial: nil, firmware: nil, channels: ["ClkOut"])
+        let behavior = harpClock(serial: "7", firmware: "0.2", channels: [])
+        let outcome = merge(instrument("FIP", components: [fip, device("F")]), instrument("BEH", components: [behavior, device("B")]))
+        let merged = try #require(outcome.merged)
+        let clocks = merged["components"]?.arrayValue?.filter { $0["name"] == "harp_clock_generator" } ?? []
+        #expect(clocks.count == 1)
+        #expect(clocks.first?["serial_number"] == "7")
+        #expect(clocks.first?["firmware_version"] == "0.2")
+        #expect(clocks.first?["channels"]?.arrayValue?.count == 1)
+        #expect(outcome.notes.contains { $0.contains("serial_number, firmware_version from 2.json") })
+        // The other way round: channels come from the second file.
+        let reversed = merge(instrument("BEH", components: [behavior]), instrument("FIP", components: [fip]))
+        #expect(reversed.merged?["components"]?[0]?["channels"]?[0]?["channel_name"] == "ClkOut")
+        #expect(reversed.notes.contains { $0.contains("channel ClkOut from 2.json") })
+    }
+
+    @Test func clocksOfDifferentTypesOrChannelsDoNotCombine() {
+        let whiteRabbit = harpClock(serial: nil, firmware: nil, channels: ["ClkOut"])
+        var synchronizer = harpClock(serial: nil, firmware: nil, channels: [])
+        if case .object(var o) = synchronizer { o["harp_device_type"] = ["whoami": 1152, "name": "ClockSynchronizer"]; synchronizer = .object(o) }
+        let types = merge(instrument("A", components: [whiteRabbit]), instrument("B", components: [synchronizer]))
+        #expect(types.conflicts.map(\.field) == ["harp_clock_generator.harp_device_type"])
+        var otherChannel = harpClock(serial: nil, firmware: nil, channels: ["ClkOut"])
+        if case .object(var o) = otherChannel, case .array(var channels)? = o["channels"], case .object(var c)? = channels.first {
+            c["channel_type"] = "Digital Input"
+            channels[0] = .object(c)
+            o["channels"] = .array(channels)
+            otherChannel = .object(o)
+        }
+        let channels = merge(instrument("A", components: [whiteRabbit]), instrument("B", components: [otherChannel]))
+        #expect(channels.conflicts.map(\.field) == ["harp_clock_generator.channels[ClkOut]"])
     }
 
     @Test func anyOtherSharedNameIsRefusedNamingDeviceAndFiles() {

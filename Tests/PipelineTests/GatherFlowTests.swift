@@ -1,5 +1,6 @@
 import AindSchemas
 import Foundation
+import MapperCatalog
 import MapperTesting
 import MetadataModel
 import Pipeline
@@ -33,7 +34,7 @@ import Testing
         if case .object(var object) = other { object["subject_id"] = "999999"; other = .object(object) }
         let (dir, out) = try fipSession(extra: ["acquisition_other.json": JSONWriter.referenceString(other)])
         let report = try shippedPipeline().gather(session: dir, output: out, request: try request())
-        #expect(report.status == .refused)
+        #expect(report.status == Pipeline.Status.refused)
         #expect(report.diagnostics.contains { $0.message.contains("subject_id differs") })
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
@@ -116,5 +117,58 @@ import Testing
         #expect(report.status == .badInput)
         #expect(report.status.rawValue == 2)
         #expect(report.diagnostics.first?.message.contains("no such file or folder") == true)
+    }
+}
+
+/// A session made only of raw files: a Harp behavior session and a FIP rig's fip.json, sharing one clock generator.
+@Suite struct RawOnlySessionTests {
+    @Test func twoRigsFromRawFilesGatherIntoOneInstrumentAndOneAcquisition() throws {
+        let session = pipelineFixtures.appendingPathComponent("vr-foraging-session")
+        let out = try makeTemporaryFolder("raw-only").appendingPathComponent("out")
+        let job = try JobConfig.load(contentsOf: session.appendingPathComponent("job.yaml"), displayName: "job.yaml")
+        let report = try shippedPipeline().gather(session: session, output: out, request: Resolver.Request(job: job))
+        #expect(report.status == .ok, "\(report.diagnostics)")
+        #expect(report.mappers.map(\.mapper) == ["behavior@1.0.0", "fiber@1.4.0"])
+        #expect(report.mappers.allSatisfy { $0.source == .jobType })
+        let instrument = try JSONDocument.read(out.appendingPathComponent("instrument.json"))
+        let acquisition = try JSONDocument.read(out.appendingPathComponent("acquisition.json"))
+        #expect(instrument["instrument_id"] == "447-BEH-1_FIP_1")
+        #expect(acquisition["instrument_id"] == instrument["instrument_id"])
+        let generators = instrument["components"]?.arrayValue?.filter { $0["is_clock_generator"] == true } ?? []
+        #expect(generators.count == 1)
+        // The behavior rig read the clock's serial and versions from its registers; the FIP rig knew neither.
+        #expect(generators.first?["serial_number"] == "7")
+        #expect(generators.first?["firmware_version"] == "0.2")
+        #expect(report.notes.contains { $0.contains("harp_clock_generator") })
+        // Both rigs' devices and both modalities.
+        let names = Set(instrument.instrumentComponentNames)
+        #expect(names.isSuperset(of: ["harp_behavior", "cuTTLefishFip", "Green CMOS", "W10DT714099", "DT542815"]))
+        #expect(instrument["modalities"]?.arrayValue?.compactMap { $0["abbreviation"]?.stringValue } == ["behavior", "behavior-videos", "fib"])
+        let modalities = Set((acquisition["data_streams"]?.arrayValue ?? []).flatMap { $0["modalities"]?.arrayValue ?? [] }.compactMap { $0["abbreviation"]?.stringValue })
+        #expect(modalities == ["behavior", "behavior-videos", "fib"])
+        // Only the implanted fibers (and the LED the 1.4.0 mapper and instrument builder name differently) are not components.
+        let missing = report.diagnostics.filter { $0.message.contains("is not a component of the instrument") }.compactMap { $0.message.split(separator: "'").dropFirst().first }
+        #expect(Set(missing) == ["Fiber 0", "Fiber 1", "560nm LED"])
+    }
+
+    @Test func clocksThatDisagreeRefuseTheMergeNamingTheFieldAndFiles() throws {
+        let base = try makeTemporaryFolder("clash")
+        let session = base.appendingPathComponent("session")
+        try FileManager.default.copyItem(at: pipelineFixtures.appendingPathComponent("vr-foraging-session"), to: session)
+        // A FIP rig whose clock is a ClockSynchronizer: a different Harp device type than the behavior rig's.
+        let configs = base.appendingPathComponent("configs/fiber")
+        try FileManager.default.createDirectory(at: configs, withIntermediateDirectories: true)
+        let shipped = try #require(MapperCatalog.embeddedConfigs["fiber/1.4.0.yaml"])
+        try shipped.replacingOccurrences(of: "harp_device_type: WhiteRabbit", with: "harp_device_type: ClockSynchronizer").write(to: configs.appendingPathComponent("1.4.0.yaml"), atomically: true, encoding: .utf8)
+        let pipeline = Pipeline(
+            resolver: Resolver(
+                registry: try MapperCatalog.registry(),
+                configs: try MapperCatalog.configStore(overrideDirectory: base.appendingPathComponent("configs")), rigmapVersion: "test"))
+        let job = try JobConfig.load(contentsOf: session.appendingPathComponent("job.yaml"), displayName: "job.yaml")
+        let report = pipeline.gather(session: session, output: base.appendingPathComponent("out"), request: Resolver.Request(job: job))
+        #expect(report.status == Pipeline.Status.refused)
+        let refusal = try #require(report.diagnostics.first { $0.message.contains("clock_generator_differs") })
+        #expect(refusal.message.contains("harp_device_type"))
+        #expect(refusal.message.contains("instrument_behavior.json") && refusal.message.contains("instrument_fiber.json"))
     }
 }

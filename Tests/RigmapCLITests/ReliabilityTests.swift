@@ -237,13 +237,17 @@ import Glibc
         #expect(try rigmap(["resolve", "--job", fine]).status == 0)
     }
 
-    @Test func badImplantedFibersAndDoublePinsAreErrors() throws {
+    @Test func oddImplantedFibersMapAsTheReferenceDoesWithAWarningAndDoublePinsAreErrors() throws {
         let dir = try folder()
-        for fibers in ["[0, 0]", "[-1]"] {
+        // aind-metadata-mapper maps a repeated or negative index as given; a mapper version keeps that promise.
+        for (fibers, warning) in [("[0, 0]", "names fiber 0 twice"), ("[-1]", "holds -1")] {
             let file = try write("mappers:\n  fiber:\n    settings:\n      implanted_fibers: \(fibers)\n", "job.yaml", in: dir)
-            let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", file, "--output", dir.appendingPathComponent("o").path])
-            #expect(result.status == 1, "\(fibers)")
-            #expect(result.stderr.contains("job.yaml:4:25") && result.stderr.contains("implanted_fibers"), "\(fibers): \(result.stderr)")
+            let out = dir.appendingPathComponent("o")
+            try? FileManager.default.removeItem(at: out)
+            let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", file, "--output", out.path])
+            #expect(result.status == 0, "\(fibers): \(result.stderr)")
+            #expect(result.stderr.contains("warning") && result.stderr.contains("implanted_fibers " + warning), "\(fibers): \(result.stderr)")
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("acquisition_fiber.json").path))
         }
         let pin = try rigmap(["pin", "--experiment", dir.appendingPathComponent("exp").path, "fiber@1.0.0", "fiber@1.4.0"])
         #expect(pin.status == 1)

@@ -72,6 +72,8 @@ public struct FiberConstants: Decodable, Sendable {
     public var ethicsReviewID: [String]?
     /// Refuse a session that carries `ethics_review_id` (1.0.0).
     public var rejectSessionEthicsReviewID: Bool
+    /// The photometry rig's instrument (1.4.0), written when the job asks for it.
+    public var instrument: FiberInstrumentConstants?
 
     enum CodingKeys: String, CodingKey {
         case modality, channels, code
@@ -89,6 +91,45 @@ public struct FiberConstants: Decodable, Sendable {
         case acquisitionType = "acquisition_type"
         case ethicsReviewID = "ethics_review_id"
         case rejectSessionEthicsReviewID = "reject_session_ethics_review_id"
+        case instrument
+    }
+}
+
+/// The FIP rig's instrument as aind-metadata-mapper 1.4.0's `create_instrument` builds it: device specifications
+/// (`{definition, fields}`, built from the schema) with `$computer`, `$detector_green`, `$detector_red` and
+/// `$objective` filled in per rig.
+public struct FiberInstrumentConstants: Decodable, Sendable {
+    public var modality: String
+    /// `green`/`red` → the rig key of the camera whose serial number is the detector's default.
+    public var cameraKeys: [String: String]
+    public var coordinateSystem: ConfigJSON
+    public var components: [ConfigJSON]
+    /// `Connection` fields.
+    public var connections: [ConfigJSON]
+
+    enum CodingKeys: String, CodingKey {
+        case modality, components, connections
+        case cameraKeys = "camera_keys"
+        case coordinateSystem = "coordinate_system"
+    }
+}
+
+/// `settings.instrument` of fiber@1.4.0: write `instrument_fiber.json` for the rig.
+public struct FiberInstrumentSettings: Decodable, Sendable {
+    public struct DetectorSerials: Decodable, Sendable {
+        public var green: String?
+        public var red: String?
+    }
+
+    public var location: String?
+    public var objectiveSerial: String?
+    /// Default: the rig's camera serial numbers.
+    public var detectorSerials: DetectorSerials?
+
+    enum CodingKeys: String, CodingKey {
+        case location
+        case objectiveSerial = "objective_serial"
+        case detectorSerials = "detector_serials"
     }
 }
 
@@ -116,8 +157,11 @@ public struct FiberSettingsV1_4: Decodable, Sendable {
     public var acquisitionType: String?
     /// IACUC protocol number(s), written as given.
     public var ethicsReviewID: [String]?
+    /// When set, the rig's instrument is written too (`instrument_fiber.json`).
+    public var instrument: FiberInstrumentSettings?
 
     enum CodingKeys: String, CodingKey {
+        case instrument
         case implantedFibers = "implanted_fibers"
         case intendedMeasurements = "intended_measurements"
         case acquisitionType = "acquisition_type"

@@ -1,3 +1,4 @@
+import AindSchemas
 import MetadataModel
 import RigMapperCore
 import Version
@@ -11,7 +12,7 @@ enum FiberMapping {
     static func run(
         _ input: MapperInput, constants: FiberConstants, implantedFibers: [Int]?,
         intendedMeasurements: [String: FiberMeasurements]?, acquisitionType: String?, ethicsReviewID: [String]?,
-        context: MapperContext
+        instrument: FiberInstrumentSettings? = nil, context: MapperContext
     ) throws(DiagnosticError) -> MapperOutput {
         let main = input.mainPath
         let document = try input.json(main)
@@ -31,6 +32,7 @@ enum FiberMapping {
                     "no implanted fibers for subject \(fip.subjectID): settings.implanted_fibers is empty; implanted fiber information is required")
             }
             fibers = implantedFibers
+            warnings += FiberMapping.warnings(implantedFibers: implantedFibers)
         } else {
             let folder = main.split(separator: "/").dropLast().joined(separator: "/")
             let procedures = MapperInput.join(folder, "procedures.json")
@@ -71,23 +73,29 @@ enum FiberMapping {
         } catch {
             throw DiagnosticError(error)
         }
-        return MapperOutput(documents: [(.acquisition, acquisition)], warnings: warnings)
+        var documents: [(kind: DocumentKind, value: JSONValue)] = [(.acquisition, acquisition)]
+        if let instrument {
+            documents.insert((.instrument, try FIPInstrument.build(instrument, constants: constants, fip: fip, document: document, input: input, context: context)), at: 0)
+        }
+        return MapperOutput(documents: documents, warnings: warnings)
     }
 }
 
 extension FiberMapping {
-    /// Implanted fibers are distinct non-negative indices.
-    static func check(implantedFibers: [Int]?) -> [(path: String, message: String)] {
-        guard let fibers = implantedFibers else { return [] }
-        var problems: [(path: String, message: String)] = []
+    /// Warnings for implanted fibers that are not distinct non-negative indices. aind-metadata-mapper maps them as
+    /// given (a repeated index gives its devices twice), and a mapper version re-maps old sessions exactly as
+    /// before, so these are warnings, not refusals; the composer refuses the repeated device names if the document
+    /// is merged.
+    static func warnings(implantedFibers fibers: [Int]) -> [Diagnostic] {
+        var warnings: [Diagnostic] = []
         if let negative = fibers.first(where: { $0 < 0 }) {
-            problems.append(("implanted_fibers", "holds \(negative); fiber indices are 0 or more"))
+            warnings.append(Diagnostic(.warning, "settings.implanted_fibers holds \(negative); fiber indices are 0 or more"))
         }
         var seen = Set<Int>()
         for fiber in fibers where !seen.insert(fiber).inserted {
-            problems.append(("implanted_fibers", "names fiber \(fiber) twice"))
+            warnings.append(Diagnostic(.warning, "settings.implanted_fibers names fiber \(fiber) twice: its devices are in the acquisition twice"))
         }
-        return problems
+        return warnings
     }
 }
 
@@ -110,10 +118,6 @@ public struct FiberMapperV1_0: Mapper {
 
     public init() {}
 
-    public static func check(settings: FiberSettingsV1_0) -> [(path: String, message: String)] {
-        FiberMapping.check(implantedFibers: settings.implantedFibers)
-    }
-
     public func map(_ input: MapperInput, constants: FiberConstants, settings: FiberSettingsV1_0, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
         try FiberMapping.run(
             input, constants: constants, implantedFibers: settings.implantedFibers,
@@ -123,7 +127,8 @@ public struct FiberMapperV1_0: Mapper {
 }
 
 /// `fiber@1.4.0`: aind-metadata-mapper 1.4.0's FIPMapper. Acquisition type and ethics review id come from the
-/// job's settings; the code entry is the aind-physiology-fip package at the rig's reported version.
+/// job's settings; the code entry is the aind-physiology-fip package at the rig's reported version. With
+/// `settings.instrument`, also the rig's instrument as aind-metadata-mapper 1.4.0's `create_instrument` builds it.
 public struct FiberMapperV1_4: Mapper {
     public typealias Constants = FiberConstants
     public typealias Settings = FiberSettingsV1_4
@@ -136,15 +141,11 @@ public struct FiberMapperV1_4: Mapper {
 
     public init() {}
 
-    public static func check(settings: FiberSettingsV1_4) -> [(path: String, message: String)] {
-        FiberMapping.check(implantedFibers: settings.implantedFibers)
-    }
-
     public func map(_ input: MapperInput, constants: FiberConstants, settings: FiberSettingsV1_4, context: MapperContext) throws(DiagnosticError) -> MapperOutput {
         try FiberMapping.run(
             input, constants: constants, implantedFibers: settings.implantedFibers,
             intendedMeasurements: settings.intendedMeasurements,
             acquisitionType: settings.acquisitionType ?? constants.acquisitionType,
-            ethicsReviewID: settings.ethicsReviewID ?? constants.ethicsReviewID, context: context)
+            ethicsReviewID: settings.ethicsReviewID ?? constants.ethicsReviewID, instrument: settings.instrument, context: context)
     }
 }

@@ -232,3 +232,45 @@ func errors(_ body: () throws -> Void) -> [Diagnostic] { thrownErrors(body) }
         #expect(acquisition["acquisition_end_time"] == "2024-12-31T23:00:00-08:00")  // 07:00Z
     }
 }
+
+/// fiber@1.4.0's instrument against aind-metadata-mapper 1.4.0's `create_instrument` (cases made by
+/// Scripts/make-fiber-instrument-cases.py; `modification_date` is the session's date).
+@Suite struct FiberInstrumentTests {
+    static func cases() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent("instrument").path)) ?? []).sorted()
+    }
+
+    @Test func thereAreSeveralRigs() { #expect(FiberInstrumentTests.cases().count == 4) }
+
+    @Test(arguments: cases())
+    func equalsCreateInstrumentByteForByte(_ name: String) throws {
+        let dir = fixtures.appendingPathComponent("instrument").appendingPathComponent(name)
+        let job = try JobConfig.load(contentsOf: dir.appendingPathComponent("job.yaml"))
+        let run = try mapFiber(input: dir.appendingPathComponent("fip.json"), job: job)
+        #expect(run.output.documents.map(\.kind) == [.instrument, .acquisition])
+        let instrument = try #require(run.output.documents.first?.value)
+        #expect(JSONWriter.referenceBytes(instrument) == Array(try Data(contentsOf: dir.appendingPathComponent("expected.json"))), "\(name)")
+        // The pair is consistent: the instrument ids agree, and every active device of the acquisition is a component,
+        // except the implanted fibers (procedures) and the lime LED, which aind-metadata-mapper 1.4.0's mapper calls
+        // "560nm LED" while its instrument builder calls it "565nm LED".
+        let acquisition = try #require(run.output.documents.last?.value)
+        #expect(acquisition["instrument_id"] == instrument["instrument_id"])
+        let components = Set(instrument.instrumentComponentNames)
+        let missing = (acquisition["data_streams"]?[0]?["active_devices"]?.arrayValue ?? []).compactMap(\.stringValue).filter { !components.contains($0) }
+        #expect(missing.allSatisfy { $0.hasPrefix("Fiber ") || $0 == "560nm LED" }, "\(missing)")
+    }
+
+    @Test func theInstrumentIsOffByDefaultAndNeedsTheObjectiveSerial() throws {
+        let dir = fixtures.appendingPathComponent("instrument/case_000")
+        var job = try JobConfig.load(contentsOf: dir.appendingPathComponent("job.yaml"))
+        job.mappers["fiber"]?.settings = try ConfigValue.parseYAML("implanted_fibers: [0]\nacquisition_type: X\n", file: "job.yaml")
+        #expect(try mapFiber(input: dir.appendingPathComponent("fip.json"), job: job).output.documents.map(\.kind) == [.acquisition])
+        job.mappers["fiber"]?.settings = try ConfigValue.parseYAML("implanted_fibers: [0]\ninstrument: {location: here}\n", file: "job.yaml")
+        let errors = thrownErrors { _ = try mapFiber(input: dir.appendingPathComponent("fip.json"), job: job) }
+        #expect(errors.first?.message.contains("objective_serial is required") == true)
+        // fiber@1.0.0 does not take the setting.
+        job.mappers["fiber"]?.settings = try ConfigValue.parseYAML("implanted_fibers: [0]\ninstrument: {objective_serial: x}\n", file: "job.yaml")
+        let old = thrownErrors { _ = try mapFiber(input: dir.appendingPathComponent("fip.json"), job: job, spec: "fiber@1.0.0") }
+        #expect(old.first?.message.contains("unknown key 'instrument'") == true)
+    }
+}
