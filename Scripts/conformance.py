@@ -5,7 +5,8 @@ required fields removed, deep deletions, wrong types, bad enum values, impossibl
 modality's required devices removed, unknown fields. Labels each with the reference (`Model.model_validate_json`),
 runs `rigmap validate --json` on all of them in one process, and prints the agreement. Also checks that every
 document the adapters emit in the test fixtures (fiber expected outputs, the gather sample's expected outputs) is
-accepted by the reference.
+accepted by the reference; that the raw-format fixtures map to documents the reference accepts and finds compatible;
+and that gathering the raw-only sessions merges as the reference's `+` does.
 
 Usage: python conformance.py RIGMAP_BINARY [MUTATIONS_PER_DOCUMENT]
 Exit status: 1 if agreement is below 99 % or the reference refuses an emitted document.
@@ -186,7 +187,8 @@ def main():
     for path in refused:
         print("REFUSED", os.path.relpath(path, repo))
     mapped, incompatible = map_raw_fixtures()
-    sys.exit(1 if figure < 99.0 or refused or incompatible else 0)
+    gathered, unequal = gather_raw_sessions()
+    sys.exit(1 if figure < 99.0 or refused or incompatible or unequal else 0)
 
 
 # Raw-format fixtures: each is mapped by rigmap, and both documents must be accepted by the reference and pass its
@@ -231,6 +233,50 @@ def map_raw_fixtures():
     for problem in problems:
         print("RAW", problem)
     return count, problems
+
+
+# Sessions made only of raw files: `rigmap gather` maps every rig and merges their documents. The merged documents
+# must be accepted by the reference, pass its compatibility check, and equal the reference's own merge (`+`, in
+# file-name order) of the per-mapper documents rigmap wrote, as `write_standard_file` writes it.
+RAW_SESSIONS = ["Examples/vr-foraging-session", "Tests/PipelineTests/Fixtures/vr-foraging-session"]
+
+
+def gather_raw_sessions():
+    from aind_data_schema.utils.compatibility_check import InstrumentAcquisitionCompatibility
+    problems = []
+    for session in RAW_SESSIONS:
+        folder = os.path.join(repo, session)
+        with tempfile.TemporaryDirectory() as work:
+            out = os.path.join(work, "out")
+            result = subprocess.run([rigmap, "gather", folder, "--job", os.path.join(folder, "job.yaml"), "--output", out], capture_output=True, text=True)
+            if result.returncode != 0:
+                problems.append("%s: rigmap gather failed: %s" % (session, result.stderr.strip().splitlines()[-1:]))
+                continue
+            merged = {}
+            for kind in ("Acquisition", "Instrument"):
+                parts = sorted(glob.glob(os.path.join(out, "%s_*.json" % kind.lower())))
+                if len(parts) < 2:
+                    problems.append("%s: expected two %s documents to merge, found %d" % (session, kind.lower(), len(parts)))
+                    continue
+                total = models[kind].model_validate_json(open(parts[0]).read())
+                for part in parts[1:]:
+                    total = total + models[kind].model_validate_json(open(part).read())
+                ours = open(os.path.join(out, "%s.json" % kind.lower())).read()
+                if ours != total.model_dump_json(indent=3):
+                    problems.append("%s: %s.json differs from the reference's merge of %s" % (session, kind.lower(), ", ".join(map(os.path.basename, parts))))
+                try:
+                    merged[kind] = models[kind].model_validate_json(ours)
+                except Exception as error:
+                    problems.append("%s: the reference refuses %s.json: %s" % (session, kind.lower(), str(error).splitlines()[0]))
+            if len(merged) == 2:
+                try:
+                    InstrumentAcquisitionCompatibility(merged["Instrument"], merged["Acquisition"]).run_compatibility_check()
+                except Exception as error:
+                    problems.append("%s: incompatible: %s" % (session, str(error).splitlines()[0]))
+    print("raw sessions gathered: %d, %d problems" % (len(RAW_SESSIONS), len(problems)))
+    for problem in problems:
+        print("GATHER", problem)
+    return len(RAW_SESSIONS), problems
 
 
 main()
