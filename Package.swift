@@ -6,6 +6,7 @@ import PackageDescription
 let mapperModules: [String] = [
     "FiberMapper",
     "BehaviorMapper",
+    "EcephysMapper",
     // rigmap:mapper-modules (scaffolding inserts new adapters above this line)
 ]
 

@@ -193,8 +193,17 @@ def main():
 
 # Raw-format fixtures: each is mapped by rigmap, and both documents must be accepted by the reference and pass its
 # instrument/acquisition compatibility check.
+ECEPHYS = "Tests/Mappers/EcephysMapperTests/Fixtures/"
 RAW_FIXTURES = [
     ("behavior", "Tests/Mappers/BehaviorMapperTests/Fixtures/session*", "timezone: America/Los_Angeles\n"),
+    ("ecephys", ECEPHYS + "recording_example/7*", "timezone: America/Los_Angeles\n"),
+    ("ecephys", ECEPHYS + "real/*_20*", "timezone: America/Los_Angeles\n"),
+    ("ecephys", ECEPHYS + "real/OE_*", "timezone: Europe/Berlin\nmappers: {ecephys: {settings: {subject_id: '1'}}}\n"),
+    ("ecephys", ECEPHYS + "generated/gui1-*/7*", "timezone: America/Los_Angeles\n"),
+    ("ecephys", ECEPHYS + "generated/asset-*/ecephys_*", "timezone: America/Los_Angeles\n"),
+    ("ecephys", ECEPHYS + "generated/port-names-*/2*", "timezone: America/Los_Angeles\nmappers: {ecephys: {settings: {subject_id: '700001'}}}\n"),
+    ("ecephys", ECEPHYS + "generated/disabled-*/7*",
+     "timezone: America/Los_Angeles\nmappers: {ecephys: {settings: {acquisition_start_time: '2024-11-03T01:30:00-07:00'}}}\n"),
 ]
 
 

@@ -72,7 +72,29 @@ public struct SchemaRelease: Sendable, Hashable, CustomStringConvertible {
         EmbeddedAindSchemas.files["Releases/\(version)/\(kind.rawValue).schema.json"]
     }
 
+    /// The release's CCFv3 brain structures by acronym (`LGd` → `{atlas, name, acronym, id}`), as
+    /// aind-data-schema-models defines them; a `BrainStructureModel` value is one of these. Parsed once per process.
+    public func brainStructures() throws(SchemaUnavailable) -> [String: JSONValue] {
+        if let cached = SchemaRelease.atlases.withLock({ $0[version] }) { return cached }
+        let path = "Releases/\(version)/ccf_v3.json"
+        guard let text = EmbeddedAindSchemas.files[path] else {
+            throw SchemaUnavailable(message: "\(description) has no brain structure table (\(path) is not embedded)")
+        }
+        let table: [String: JSONValue]
+        do {
+            table = try JSONParser.parse(text).objectValue.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) } ?? [:]
+        } catch {
+            throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
+        }
+        return SchemaRelease.atlases.withLock { cache in
+            if let existing = cache[version] { return existing }
+            cache[version] = table
+            return table
+        }
+    }
+
     private static let cache = Mutex<[String: ParsedSchema]>([:])
+    private static let atlases = Mutex<[String: [String: JSONValue]]>([:])
 }
 
 /// A schema that the binary does not carry or cannot read (a build defect or an unknown release name).

@@ -183,8 +183,9 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         return localEpochMicroseconds - Int64(offset) * 1_000_000
     }
 
-    /// The wall-clock fields read as if they were UTC, in microseconds since the epoch.
-    var localEpochMicroseconds: Int64 {
+    /// The wall-clock fields read as if they were UTC, in microseconds since the epoch (whatever the offset):
+    /// subtract an offset to get the instant.
+    public var localEpochMicroseconds: Int64 {
         let days = Int64(Timestamp.daysFromCivil(year: year, month: month, day: day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return seconds * 1_000_000 + Int64(microsecond)
@@ -197,6 +198,30 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// `datetime.replace(tzinfo=ZoneInfo(...))` does.
     public func resolved(in zoneIdentifier: String) throws(Error) -> Timestamp {
         guard isNaive else { return self }
+        let offset: Int
+        switch try placement(in: zoneIdentifier) {
+        case .unique(let only): offset = only
+        case .ambiguous(let earlier, _): offset = earlier  // the larger offset gives the earlier instant
+        case .skipped(let before): offset = before
+        }
+        return try Timestamp(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+            microsecond: microsecond, utcOffsetSeconds: offset, zoneIdentifier: zoneIdentifier)
+    }
+
+    /// Where a wall-clock time falls in a zone: once, twice (the hour a clock turns back), or never (skipped by a
+    /// clock turning forward).
+    public enum Placement: Sendable, Hashable {
+        /// The one UTC offset the zone has at this wall time.
+        case unique(offsetSeconds: Int)
+        /// The wall time happens twice: first with `earlierOffsetSeconds`, then with `laterOffsetSeconds`.
+        case ambiguous(earlierOffsetSeconds: Int, laterOffsetSeconds: Int)
+        /// The wall time never happens; `offsetBeforeSeconds` is the offset in force before the change.
+        case skipped(offsetBeforeSeconds: Int)
+    }
+
+    /// How this wall-clock time (its fields, whatever its offset) falls in an IANA zone.
+    public func placement(in zoneIdentifier: String) throws(Error) -> Placement {
         guard TimeZoneNames.isIANA(zoneIdentifier), let zone = TimeZone(identifier: zoneIdentifier) else {
             throw Error(text: description, reason: "unknown IANA time zone \"\(zoneIdentifier)\"")
         }
@@ -211,15 +236,11 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         for candidate in [before, after] where !valid.contains(candidate) {
             if offset(at: local - Int64(candidate)) == candidate { valid.append(candidate) }
         }
-        let chosen: Int
-        if let earliest = valid.max() {  // the larger offset gives the earlier instant
-            chosen = earliest
-        } else {
-            chosen = before  // in a gap: the offset before the change
+        switch valid.count {
+        case 0: return .skipped(offsetBeforeSeconds: before)
+        case 1: return .unique(offsetSeconds: valid[0])
+        default: return .ambiguous(earlierOffsetSeconds: valid.max() ?? before, laterOffsetSeconds: valid.min() ?? after)
         }
-        return try Timestamp(
-            year: year, month: month, day: day, hour: hour, minute: minute, second: second,
-            microsecond: microsecond, utcOffsetSeconds: chosen, zoneIdentifier: zoneIdentifier)
     }
 
     /// The text pydantic writes for this timestamp, e.g. `2025-07-18T12:32:35.275046-07:00`.

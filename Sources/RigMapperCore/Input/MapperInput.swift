@@ -222,8 +222,8 @@ public struct MapperInput: Sendable {
     public func json(_ path: String) throws(DiagnosticError) -> JSONValue {
         if let document = preloaded[path] { return document }
         let raw = try bytes(path)
-        let text = InputText(decoding: raw)
-        let source: [UInt8] = text.encoding == .utf8 ? raw : Array(text.string.utf8)
+        // UTF-8 bytes are parsed as they are (positions stay those of the file); others are read as Latin-1.
+        let source: [UInt8] = InputText.isUTF8(raw) ? raw : Array(InputText(decoding: raw).string.utf8)
         do {
             return try JSONParser.parse(source)
         } catch {
