@@ -80,23 +80,42 @@ public struct JSONParser {
     private mutating func parseObject() throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1
-        var object = JSONObject()
         skipWhitespace()
         if peek(UInt8(ascii: "}")) {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
+        // Keys and values are collected and the dictionary built once. Duplicate keys are found by comparing the keys'
+        // bytes in the input (a length check rejects almost every pair), or through an index past 16 keys: inserting
+        // into the ordered dictionary one key at a time compared each key with every earlier one as a String.
+        var keys: [String] = []
+        var values: [JSONValue] = []
+        var raw: [Range<Int>] = []  // the key's bytes in the input; empty for a key with escapes
+        var lookup: [String: Int]? = nil
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
-            let key = try parseString()
+            let keyStart = index
+            let (key, escaped) = try parseStringFlagged()
+            let range = escaped ? (keyStart..<keyStart) : ((keyStart + 1)..<(index - 1))
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(key)\"") }
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            object[key] = value
+            if let existing = duplicate(of: key, range: range, keys: keys, raw: raw, lookup: lookup) {
+                values[existing] = value  // the first key's position, the last value (Python's json)
+            } else {
+                keys.append(key)
+                values.append(value)
+                raw.append(range)
+                if lookup != nil {
+                    lookup?[key] = keys.count - 1
+                } else if keys.count > 16 {
+                    lookup = Dictionary(keys.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+                }
+            }
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1
@@ -109,7 +128,24 @@ public struct JSONParser {
             throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
         }
         depth -= 1
-        return .object(object)
+        return .object(JSONObject(uncheckedUniqueKeys: keys, values: values))
+    }
+
+    /// The index of an earlier key equal to `key`, if any.
+    private func duplicate(of key: String, range: Range<Int>, keys: [String], raw: [Range<Int>], lookup: [String: Int]?) -> Int? {
+        if let lookup { return lookup[key] }
+        for i in keys.indices {
+            let other = raw[i]
+            if !range.isEmpty && !other.isEmpty {
+                guard other.count == range.count else { continue }
+                var j = 0
+                while j < range.count && bytes[range.lowerBound + j] == bytes[other.lowerBound + j] { j += 1 }
+                if j == range.count { return i }
+            } else if keys[i] == key {
+                return i
+            }
+        }
+        return nil
     }
 
     private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
@@ -150,11 +186,17 @@ public struct JSONParser {
     // MARK: - Strings
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
+        try parseStringFlagged().value
+    }
+
+    /// A string, and whether it held escapes.
+    private mutating func parseStringFlagged() throws(JSONSyntaxError) -> (value: String, escaped: Bool) {
         let start = index
         index += 1  // opening quote
         var scalars = String.UnicodeScalarView()
         var runStart = index
         var plain = true  // no escapes so far: decode the whole run at the end
+        var ascii = true  // only ASCII bytes: valid UTF-8 without checking
         while true {
             guard index < bytes.count else {
                 index = start
@@ -162,6 +204,7 @@ public struct JSONParser {
             }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") { break }
+            if byte >= 0x80 { ascii = false }
             if byte < 0x20 {
                 throw error("control character \(describe(byte)) must be escaped in a string")
             }
@@ -208,14 +251,17 @@ public struct JSONParser {
         let end = index
         index += 1  // closing quote
         if plain {
+            // ASCII needs no validation, and `String(validating:)` is an unspecialised generic (≈ 300 instructions
+            // of metadata lookups a call).
+            if ascii { return (String(decoding: bytes[(start + 1)..<end], as: UTF8.self), false) }
             guard let s = String(validating: bytes[(start + 1)..<end], as: UTF8.self) else {
                 index = start
                 throw error("string is not valid UTF-8")
             }
-            return s
+            return (s, false)
         }
         try appendUTF8(bytes[runStart..<end], to: &scalars, at: runStart)
-        return String(scalars)
+        return (String(scalars), true)
     }
 
     private func appendUTF8(_ run: ArraySlice<UInt8>, to scalars: inout String.UnicodeScalarView, at offset: Int) throws(JSONSyntaxError) {

@@ -132,8 +132,9 @@ struct NodeSpec {
         var governed: [(name: String, defaultValue: JSONValue)]
     }
 
-    /// Where the schema is (a JSON pointer such as `#/$defs/Channel`), for messages.
-    var pointer: String
+    /// Where the schema is (the tokens of a JSON pointer such as `#/$defs/Channel`), for messages.
+    var tokens: [String]
+    var pointer: String { SchemaCompiler.pointerString(tokens) }
     /// A short name for messages (the definition's key or title).
     var name: String?
     var alwaysValid = false
@@ -178,8 +179,8 @@ struct NodeSpec {
     var isModel = false
     var unitPairs: [UnitPair] = []
 
-    init(pointer: String) {
-        self.pointer = pointer
+    init(tokens: [String]) {
+        self.tokens = tokens
     }
 }
 
@@ -190,7 +191,6 @@ final class Node: Sendable {
     typealias Dependency = NodeSpec.Dependency
     typealias UnitPair = NodeSpec.UnitPair
 
-    let pointer: String
     let name: String?
     let alwaysValid: Bool
     let neverValid: Bool
@@ -238,7 +238,6 @@ final class Node: Sendable {
     let hasArrayKeywords: Bool
 
     init(_ s: NodeSpec) {
-        pointer = s.pointer
         name = s.name
         alwaysValid = s.alwaysValid
         neverValid = s.neverValid

@@ -24,6 +24,9 @@ struct SchemaCompiler {
     var anchors: [String: (location: Location, base: URIReference)] = [:]
     var memo: [Location: Int] = [:]
     var nodes: [NodeSpec] = []
+    /// Resolved references by base URI and reference text: an aind-data-schema schema writes the same few hundred
+    /// references thousands of times, and resolving one walks the document and parses URIs.
+    var resolvedRefs: [String: [String: (location: Location, base: URIReference)?]] = [:]
 
     /// - Parameters:
     ///   - root: the schema.
@@ -46,11 +49,19 @@ struct SchemaCompiler {
     // MARK: Indexing `$id`s
 
     private mutating func index(_ schema: JSONValue, location: Location, base: URIReference, isRoot: Bool) {
+        var path = location.pointer
+        index(schema, document: location.document, path: &path, base: base, isRoot: isRoot)
+    }
+
+    /// Walks the schemas of a document, keeping the path in one growing array (a location is only made for an `$id`
+    /// or `$anchor` found).
+    private mutating func index(_ schema: JSONValue, document: Int, path: inout [String], base: URIReference, isRoot: Bool) {
         guard case .object(let object) = schema else { return }
         let outer = base
         var base = base
         let ignoresId = draft7 && object["$ref"] != nil
         if !ignoresId, let id = object["$id"]?.stringValue {
+            let location = Location(document: document, pointer: path)
             let resolved = URIReference(id).resolved(against: base)
             if let fragment = resolved.fragment, !fragment.isEmpty, !fragment.hasPrefix("/") {
                 anchors[resolved.description] = (location, outer)
@@ -64,24 +75,34 @@ struct SchemaCompiler {
         if let anchor = object["$anchor"]?.stringValue {
             var named = base.withoutFragment
             named.fragment = anchor
-            anchors[named.description] = (location, base)
+            anchors[named.description] = (Location(document: document, pointer: path), base)
         }
         for (key, value) in object {
             switch key {
             case "properties", "patternProperties", "definitions", "$defs", "dependencies", "dependentSchemas":
                 for (name, sub) in value.objectValue ?? [:] {
-                    index(sub, location: Location(document: location.document, pointer: location.pointer + [key, name]), base: base, isRoot: false)
+                    path.append(key)
+                    path.append(name)
+                    index(sub, document: document, path: &path, base: base, isRoot: false)
+                    path.removeLast(2)
                 }
             case "items", "prefixItems", "allOf", "anyOf", "oneOf":
                 if let list = value.arrayValue {
                     for (i, sub) in list.enumerated() {
-                        index(sub, location: Location(document: location.document, pointer: location.pointer + [key, String(i)]), base: base, isRoot: false)
+                        path.append(key)
+                        path.append(String(i))
+                        index(sub, document: document, path: &path, base: base, isRoot: false)
+                        path.removeLast(2)
                     }
                 } else {
-                    index(value, location: Location(document: location.document, pointer: location.pointer + [key]), base: base, isRoot: false)
+                    path.append(key)
+                    index(value, document: document, path: &path, base: base, isRoot: false)
+                    path.removeLast()
                 }
             case "additionalProperties", "additionalItems", "contains", "propertyNames", "not", "if", "then", "else":
-                index(value, location: Location(document: location.document, pointer: location.pointer + [key]), base: base, isRoot: false)
+                path.append(key)
+                index(value, document: document, path: &path, base: base, isRoot: false)
+                path.removeLast()
             default:
                 break  // enum, const, default, examples… hold data, not schemas: an "$id" there is not an identifier
             }
@@ -153,26 +174,42 @@ struct SchemaCompiler {
         return (location, baseURI(at: location, from: resource))
     }
 
+    /// ``resolve(_:base:)``, remembered per base URI and reference text.
+    mutating func resolveCached(_ ref: String, base: URIReference) -> (location: Location, base: URIReference)? {
+        let baseKey = base.description
+        if let known = resolvedRefs[baseKey]?[ref] { return known }
+        let target = resolve(ref, base: base)
+        resolvedRefs[baseKey, default: [:]][ref] = .some(target)
+        return target
+    }
+
     // MARK: Compiling
 
+    /// The node for the schema at `location` — a `$ref` target or the root — compiled once (so recursive schemas are
+    /// finite graphs).
     mutating func compile(at location: Location, base: URIReference) throws(SchemaCompileError) -> Int {
         if let existing = memo[location] { return existing }
-        let index = nodes.count
-        memo[location] = index
-        let pointer = SchemaCompiler.pointerString(location.pointer)
-        nodes.append(NodeSpec(pointer: pointer))
         guard let schema = value(at: location) else {
-            throw SchemaCompileError(pointer: pointer, message: "nothing at this location")
+            throw SchemaCompileError(pointer: SchemaCompiler.pointerString(location.pointer), message: "nothing at this location")
         }
+        return try compileInline(schema, at: location, base: base, memoize: true)
+    }
+
+    /// The node for `schema`, found at `location`. A subschema reached by walking down from its parent is compiled in
+    /// place, without the memo (no walk from the document's root, no hashing of its location): only `$ref` targets
+    /// can be reached twice.
+    mutating func compileInline(_ schema: JSONValue, at location: Location, base: URIReference, memoize: Bool) throws(SchemaCompileError) -> Int {
+        let index = nodes.count
+        if memoize { memo[location] = index }
+        nodes.append(NodeSpec(tokens: location.pointer))
         let node = try compileNode(schema, location: location, base: base)
         nodes[index] = node
         return index
     }
 
     private mutating func compileNode(_ schema: JSONValue, location: Location, base inherited: URIReference) throws(SchemaCompileError) -> NodeSpec {
-        let pointer = SchemaCompiler.pointerString(location.pointer)
-        var node = NodeSpec(pointer: pointer)
-        func fail(_ message: String) -> SchemaCompileError { SchemaCompileError(pointer: pointer, message: message) }
+        var node = NodeSpec(tokens: location.pointer)
+        func fail(_ message: String) -> SchemaCompileError { SchemaCompileError(pointer: SchemaCompiler.pointerString(location.pointer), message: message) }
         switch schema {
         case .bool(let b):
             if b { node.alwaysValid = true } else { node.neverValid = true }
@@ -188,7 +225,17 @@ struct SchemaCompiler {
             base = URIReference(id).resolved(against: inherited).withoutFragment
         }
         func child(_ tokens: String...) throws(SchemaCompileError) -> Int {
-            try compile(at: Location(document: location.document, pointer: location.pointer + tokens), base: base)
+            var value: JSONValue? = schema
+            for token in tokens {
+                switch value {
+                case .object(let o)?: value = o[token]
+                case .array(let a)?: value = Int(token).flatMap { a.indices.contains($0) ? a[$0] : nil }
+                default: value = nil
+                }
+            }
+            let at = Location(document: location.document, pointer: location.pointer + tokens)
+            guard let value else { throw SchemaCompileError(pointer: SchemaCompiler.pointerString(at.pointer), message: "nothing at this location") }
+            return try compileInline(value, at: at, base: base, memoize: false)
         }
         func nonNegativeInt(_ key: String) throws(SchemaCompileError) -> Int? {
             guard let v = s[key] else { return nil }
@@ -211,7 +258,7 @@ struct SchemaCompiler {
 
         if let ref = s["$ref"] {
             guard let text = ref.stringValue else { throw fail("'$ref' must be a string") }
-            guard let target = resolve(text, base: base) else {
+            guard let target = resolveCached(text, base: base) else {
                 throw fail("reference '\(text)' does not resolve (only references within the schema and to given documents are supported)")
             }
             node.ref = try compile(at: target.location, base: target.base)
@@ -307,7 +354,7 @@ struct SchemaCompiler {
             guard let property = d["propertyName"]?.stringValue else { throw fail("'discriminator.propertyName' must be a string") }
             var mapping: [String: Int] = [:]
             for (value, target) in d["mapping"]?.objectValue ?? [:] {
-                guard let ref = target.stringValue, let resolved = resolve(ref, base: base) else {
+                guard let ref = target.stringValue, let resolved = resolveCached(ref, base: base) else {
                     throw fail("'discriminator.mapping' value for '\(value)' does not resolve")
                 }
                 mapping[value] = try compile(at: resolved.location, base: resolved.base)
@@ -350,11 +397,11 @@ struct SchemaCompiler {
 
     /// `aind-data-schema`'s unit rule, worked out once per model: each `<x>_unit` property with the properties whose
     /// names contain `<x>`, and the defaults pydantic fills in for each.
-    private func unitPairs(_ order: [String], _ props: JSONObject, base: URIReference) -> [NodeSpec.UnitPair] {
+    private mutating func unitPairs(_ order: [String], _ props: JSONObject, base: URIReference) -> [NodeSpec.UnitPair] {
         func defaultValue(_ property: JSONValue?) -> JSONValue {
             guard let property else { return .null }
             if let value = property["default"] { return value }
-            if let ref = property["$ref"]?.stringValue, let target = resolve(ref, base: base), let value = self.value(at: target.location)?["default"] {
+            if let ref = property["$ref"]?.stringValue, let target = resolveCached(ref, base: base), let value = self.value(at: target.location)?["default"] {
                 return value
             }
             return .null

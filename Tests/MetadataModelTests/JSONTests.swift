@@ -98,6 +98,13 @@ import Testing
     @Test func duplicateKeysKeepFirstPositionAndLastValue() throws {
         let value = try JSONParser.parse(#"{"a": 1, "b": 2, "a": 3}"#)
         #expect(JSONWriter.compactString(value) == #"{"a":3,"b":2}"#)
+        // A key written with an escape is the same key; so is one repeated after the first 16 keys.
+        let escaped = try JSONParser.parse(#"{"ab": 1, "x": 0, "a\u0062": 2}"#)
+        #expect(JSONWriter.compactString(escaped) == #"{"ab":2,"x":0}"#)
+        let many = (0..<20).map { "\"k\($0)\": \($0)" }.joined(separator: ", ")
+        let wide = try JSONParser.parse("{\(many), \"k3\": 33, \"k19\": 99, \"new\": 1}")
+        #expect(wide["k3"] == 33 && wide["k19"] == 99 && wide.objectValue?.count == 21)
+        #expect(wide.objectValue?.keys.last == "new" && wide.objectValue?.keys[3] == "k3")
     }
 
     @Test func escapesAndSurrogatePairsDecode() throws {
