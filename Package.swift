@@ -7,6 +7,7 @@ let mapperModules: [String] = [
     "FiberMapper",
     "BehaviorMapper",
     "EcephysMapper",
+    "SpimMapper",
     // rigmap:mapper-modules (scaffolding inserts new adapters above this line)
 ]
 

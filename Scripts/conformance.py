@@ -202,6 +202,9 @@ RAW_FIXTURES = [
     ("ecephys", ECEPHYS + "generated/gui1-*/7*", "timezone: America/Los_Angeles\n"),
     ("ecephys", ECEPHYS + "generated/asset-*/ecephys_*", "timezone: America/Los_Angeles\n"),
     ("ecephys", ECEPHYS + "generated/port-names-*/2*", "timezone: America/Los_Angeles\nmappers: {ecephys: {settings: {subject_id: '700001'}}}\n"),
+    ("spim", "Tests/Mappers/SpimMapperTests/Fixtures/SmartSPIM_*",
+     "timezone: America/Los_Angeles\nmappers: {spim: {settings: {specimen_id: BRN00000148, instrument_id: 440_SmartSPIM1_20240327, "
+     "chamber_immersion: {medium: Cargille Oil 1.5200, refractive_index: 1.5182}, sample_immersion: {medium: EasyIndex, refractive_index: 1.5177}}}}\n"),
     ("ecephys", ECEPHYS + "generated/disabled-*/7*",
      "timezone: America/Los_Angeles\nmappers: {ecephys: {settings: {acquisition_start_time: '2024-11-03T01:30:00-07:00'}}}\n"),
 ]

@@ -40,7 +40,50 @@ public struct JSONNumber: Sendable, CustomStringConvertible {
 
     /// The text the reference writer gives this number.
     public var description: String {
-        isInteger ? literal : JSONNumber.format(doubleValue)
+        isInteger || JSONNumber.isCanonicalFloat(literal) ? literal : JSONNumber.format(doubleValue)
+    }
+
+    /// Whether a float literal is already what ``format(_:)`` would write: plain notation (`47132.0`, `0.00035`,
+    /// `-1.5`), no redundant zeros, at most 15 significant digits (so it is the shortest text of its double), and in
+    /// the range written without an exponent. Checked on bytes; formatting costs thousands of instructions.
+    static func isCanonicalFloat(_ literal: String) -> Bool {
+        var digits = 0  // significant digits
+        var state = 0  // 0 sign, 1 integer part, 2 fraction
+        var integerDigits = 0
+        var integerIsZero = false
+        var leadingFractionZeros = 0
+        var fractionDigits = 0
+        var lastFractionDigit: UInt8 = 0
+        for byte in literal.utf8 {
+            switch byte {
+            case UInt8(ascii: "-") where state == 0:
+                state = 1
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if state == 0 { state = 1 }
+                if state == 1 {
+                    if integerDigits == 0 && byte == UInt8(ascii: "0") { integerIsZero = true } else if integerIsZero { return false }
+                    integerDigits += 1
+                    if !integerIsZero { digits += 1 }
+                } else {
+                    fractionDigits += 1
+                    if integerIsZero && digits == 0 && byte == UInt8(ascii: "0") {
+                        leadingFractionZeros += 1
+                    } else {
+                        digits += 1
+                    }
+                    lastFractionDigit = byte
+                }
+            case UInt8(ascii: ".") where state == 1 && integerDigits > 0:
+                state = 2
+            default:
+                return false  // an exponent, a second point, anything else
+            }
+        }
+        guard state == 2, fractionDigits > 0, digits <= 15, integerDigits <= 16 else { return false }
+        if digits == 0 { return fractionDigits == 1 }  // 0.0 (and -0.0)
+        if fractionDigits == 1 && lastFractionDigit == UInt8(ascii: "0") { return !integerIsZero }  // 47132.0
+        if lastFractionDigit == UInt8(ascii: "0") { return false }  // 1.50
+        return !integerIsZero || leadingFractionZeros <= 4  // 0.00001 is plain, 0.000001 is 1e-6
     }
 
     /// Formats a `Double` as pydantic-core (serde_json with ryu) does.

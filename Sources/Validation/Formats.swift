@@ -24,10 +24,21 @@ enum Formats {
         case .uri:
             return string.range(of: #"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$"#, options: .regularExpression) != nil ? nil : "must be an absolute URI"
         case .uriReference:
-            return string.contains(where: { $0.isWhitespace }) ? "must be a URI reference" : nil
+            return hasWhitespace(string) ? "must be a URI reference" : nil
         case .other:
             return nil
         }
+    }
+
+    /// White space anywhere: ASCII strings on their bytes (a file name per image, thousands of them), others by
+    /// character.
+    static func hasWhitespace(_ s: String) -> Bool {
+        var ascii = true
+        for byte in s.utf8 {
+            if byte >= 0x80 { ascii = false; break }
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) { return true }
+        }
+        return ascii ? false : s.contains(where: { $0.isWhitespace })
     }
 
     static func isDate(_ s: String) -> Bool {

@@ -1,5 +1,5 @@
 import Foundation
-import MetadataModel
+@testable import MetadataModel
 import Testing
 
 @Suite struct JSONNumberTests {
@@ -110,5 +110,40 @@ import Testing
     @Test func escapesAndSurrogatePairsDecode() throws {
         let value = try JSONParser.parse(#""\u00e9\ud83d\ude00\n\/""#)
         #expect(value == .string("é😀\n/"))
+    }
+}
+
+@Suite struct CanonicalFloatTests {
+    /// The writer keeps a parsed float's text when it is already what pydantic would write; that shortcut must never
+    /// change a byte: whenever it says "canonical", formatting the value gives the same text.
+    @Test func theShortcutAgreesWithFormatting() {
+        var generator = SystemRandomNumberGenerator()
+        var literals = [
+            "0.0", "-0.0", "1.0", "47132.0", "170.7", "0.00001", "0.000001", "1.50", "00.5", "0.10", "5.", ".5", "1e5", "1.0e5", "-12.25",
+            "123456789012345.0", "1234567890123456.0", "12345678901234567.0", "0.1234567890123456", "0.30000000000000004", "9999999999999998.0",
+            "100.0", "-0.5", "--1.0", "1.2.3", "0.00012", "0.0001200", "10000000000000000.0",
+        ]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...18, using: &generator)
+            var text = (0..<digits).map { _ in String(Int.random(in: 0...9, using: &generator)) }.joined()
+            let point = Int.random(in: 0...digits, using: &generator)
+            text.insert(".", at: text.index(text.startIndex, offsetBy: point))
+            if text.hasPrefix(".") { text = "0" + text }
+            if text.hasSuffix(".") { text += "0" }
+            literals.append(Bool.random(using: &generator) ? "-" + text : text)
+            let bits = UInt64.random(in: 0...UInt64.max, using: &generator)
+            let value = Double(bitPattern: bits)
+            if value.isFinite { literals.append(JSONNumber.format(value)) }
+        }
+        var canonical = 0
+        for literal in literals where JSONNumber.isCanonicalFloat(literal) {
+            canonical += 1
+            guard let value = Double(literal) else {
+                Issue.record("\(literal) called canonical but is not a number")
+                continue
+            }
+            #expect(JSONNumber.format(value) == literal, "\(literal)")
+        }
+        #expect(canonical > 1000)
     }
 }

@@ -25,9 +25,24 @@ public struct InputText: Sendable {
             string = utf8
             encoding = .utf8
         } else {
-            string = String(String.UnicodeScalarView(normalised.map { Unicode.Scalar($0) }))
+            string = String(decoding: InputText.latin1ToUTF8(normalised[...]), as: UTF8.self)
             encoding = .latin1
         }
+    }
+
+    /// Latin-1 bytes as UTF-8 (every byte is the code point of the same number), transcoded on bytes.
+    public static func latin1ToUTF8(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + bytes.count / 8)
+        for byte in bytes {
+            if byte < 0x80 {
+                out.append(byte)
+            } else {
+                out.append(0xC0 | (byte >> 6))
+                out.append(0x80 | (byte & 0x3F))
+            }
+        }
+        return out
     }
 
     /// Whether `bytes` are valid UTF-8 (a leading BOM allowed).

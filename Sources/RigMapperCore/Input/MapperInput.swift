@@ -223,7 +223,7 @@ public struct MapperInput: Sendable {
         if let document = preloaded[path] { return document }
         let raw = try bytes(path)
         // UTF-8 bytes are parsed as they are (positions stay those of the file); others are read as Latin-1.
-        let source: [UInt8] = InputText.isUTF8(raw) ? raw : Array(InputText(decoding: raw).string.utf8)
+        let source: [UInt8] = InputText.isUTF8(raw) ? raw : InputText.latin1ToUTF8(raw[...])
         do {
             return try JSONParser.parse(source)
         } catch {

@@ -1,0 +1,281 @@
+import Foundation
+import MetadataModel
+import RigMapperCore
+
+/// The name of a SmartSPIM acquisition folder: `SmartSPIM_<subject>_<YYYY-MM-DD_HH-MM-SS>` — the subject is every
+/// character before the stamp (`695464`, `819682-screen`, `ab_12`), the stamp the rig's local wall time.
+public struct SmartSPIMFolderName: Sendable, Equatable {
+    public var subject: String
+    /// The stamp as a naive timestamp (no offset).
+    public var start: Timestamp
+
+    public init?(_ name: String) {
+        let prefix = "SmartSPIM_"
+        guard name.hasPrefix(prefix), name.count > prefix.count + 20 else { return nil }
+        let stamp = String(name.suffix(19))
+        let separator = name.dropLast(19).last
+        guard separator == "_" else { return nil }
+        let subject = String(name.dropFirst(prefix.count).dropLast(20))
+        guard !subject.isEmpty, let start = SmartSPIMFolderName.stamp(stamp) else { return nil }
+        self.subject = subject
+        self.start = start
+    }
+
+    /// `2024-05-01_10-00-00`.
+    static func stamp(_ text: String) -> Timestamp? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 19, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x5F, bytes[13] == 0x2D, bytes[16] == 0x2D else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for i in range {
+                guard bytes[i] >= 0x30 && bytes[i] <= 0x39 else { return nil }
+                value = value * 10 + Int(bytes[i] - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13), let minute = number(14..<16),
+            let second = number(17..<19)
+        else { return nil }
+        return try? Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second, utcOffsetSeconds: nil)
+    }
+}
+
+/// `derivatives/ASI_logging.txt`, the ASI Tiger controller's serial log: lines `M/D/YYYY h:mm:ss AM|PM<TAB>…` on the
+/// rig's local 12-hour clock. The session ends at the last line that has such a timestamp; lines without one
+/// (events, blank lines, garbage a crash left, bytes that are not UTF-8) are skipped.
+public enum ASILog {
+    /// The last timestamp in `bytes`, read from the end, and how many non-blank lines after it have none.
+    public static func lastTimestamp(in bytes: ArraySlice<UInt8>) -> (timestamp: Timestamp, skippedLines: Int)? {
+        var end = bytes.endIndex
+        var skipped = 0
+        while end > bytes.startIndex {
+            var start = end
+            while start > bytes.startIndex && bytes[start - 1] != 0x0A { start -= 1 }
+            let line = bytes[start..<end]
+            if let stamp = timestamp(line) { return (stamp, skipped) }
+            if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) { skipped += 1 }
+            end = start > bytes.startIndex ? start - 1 : start
+        }
+        return nil
+    }
+
+    /// `5/1/2024 12:07:41 PM` at the start of a line (leading white space allowed): 12 AM is 00, 12 PM is 12.
+    public static func timestamp(_ line: ArraySlice<UInt8>) -> Timestamp? {
+        var i = line.startIndex
+        func skipSpace() { while i < line.endIndex && (line[i] == 0x20 || line[i] == 0x09 || line[i] == 0x0D) { i += 1 } }
+        func digits(_ minimum: Int, _ maximum: Int) -> Int? {
+            var value = 0
+            var count = 0
+            while i < line.endIndex, count < maximum, line[i] >= 0x30, line[i] <= 0x39 {
+                value = value * 10 + Int(line[i] - 0x30)
+                i += 1
+                count += 1
+            }
+            return count >= minimum ? value : nil
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            guard i < line.endIndex, line[i] == byte else { return false }
+            i += 1
+            return true
+        }
+        skipSpace()
+        guard let month = digits(1, 2), expect(0x2F), let day = digits(1, 2), expect(0x2F), let year = digits(4, 4) else { return nil }
+        let before = i
+        skipSpace()
+        guard i > before, let hour = digits(1, 2), expect(0x3A), let minute = digits(2, 2), expect(0x3A), let second = digits(2, 2) else { return nil }
+        skipSpace()
+        guard i + 1 < line.endIndex else { return nil }
+        let meridiem = (line[i] | 0x20, line[i + 1] | 0x20)
+        guard meridiem.1 == 0x6D, meridiem.0 == 0x61 || meridiem.0 == 0x70, (1...12).contains(hour) else { return nil }
+        let hour24 = meridiem.0 == 0x61 ? (hour == 12 ? 0 : hour) : (hour == 12 ? 12 : hour + 12)
+        return try? Timestamp(year: year, month: month, day: day, hour: hour24, minute: minute, second: second, utcOffsetSeconds: nil)
+    }
+}
+
+/// `derivatives/metadata.json` as the SmartSPIM software writes it: `session_config`, `wavelength_config` and
+/// `tile_config`, with keys whose spelling varies by software version and by how the Latin-1 file was decoded.
+public struct SmartSPIMMetadata: Sendable {
+    public struct Tile: Sendable {
+        /// `t_12` → 12.
+        public var index: Int
+        public var key: String
+        public var x: String
+        public var y: String
+        public var z: Double
+        public var xPosition: Double
+        public var yPosition: Double
+        public var laser: Int
+        public var side: String?
+        public var exposure: Double?
+    }
+
+    public struct Power: Sendable {
+        public var left: Double?
+        public var right: Double?
+        /// `percent`, `milliwatt` or `microwatt`.
+        public var unit: String
+    }
+
+    /// `session_config` by normalised key (see ``normalise(_:)``).
+    public var session: [String: JSONValue]
+    /// `wavelength_config` by wavelength; `nil` when the section is `null`.
+    public var powers: [Int: Power]?
+    /// Tiles in numeric order (`t_2` before `t_10`).
+    public var tiles: [Tile]
+
+    /// One spelling for every form of a key: lower-cased; `µ` (U+00B5), `μ` (U+03BC) and U+FFFD read as `u`;
+    /// spaces, `_`, `(` and `)` removed; `m/pix` (the micro sign dropped) read as `um/pix`. `Z step (µm)`,
+    /// `Z step (um)`, `Z step (m)` and `z_step_um` are all `zstepum`.
+    public static func normalise(_ key: String) -> String {
+        // ASCII keys (every tile key) on bytes; anything else scalar by scalar.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(key.utf8.count)
+        var ascii = true
+        for byte in key.utf8 {
+            if byte >= 0x80 {
+                ascii = false
+                break
+            }
+            switch byte {
+            case 0x20, 0x5F, 0x28, 0x29: continue  // space _ ( )
+            case 0x41...0x5A: bytes.append(byte + 0x20)
+            default: bytes.append(byte)
+            }
+        }
+        var out: String
+        if ascii {
+            out = String(decoding: bytes, as: UTF8.self)
+        } else {
+            out = ""
+            for scalar in key.unicodeScalars {
+                switch scalar {
+                case "\u{B5}", "\u{3BC}", "\u{FFFD}": out.append("u")
+                case " ", "_", "(", ")": continue
+                default: out.unicodeScalars.append(contentsOf: String(scalar).lowercased().unicodeScalars)
+                }
+            }
+        }
+        if out == "m/pix" { return "um/pix" }
+        if out == "zstepm" { return "zstepum" }
+        return out
+    }
+
+    /// A number written as a JSON number or as a string (`"1.800"`).
+    public static func number(_ value: JSONValue?) -> Double? {
+        if let n = value?.numberValue { return n.doubleValue }
+        if let s = value?.stringValue { return Double(trimmed(s)) }
+        return nil
+    }
+
+    /// A value as text (`"471320"`, or `471320` written as a number).
+    static func text(_ value: JSONValue?) -> String? {
+        if let s = value?.stringValue { return String(trimmed(s)) }
+        if let n = value?.numberValue { return n.literal }
+        return nil
+    }
+
+    /// Without surrounding spaces and tabs (Foundation's `trimmingCharacters` costs thousands of instructions a
+    /// call; 10,000 tiles have 50,000 values).
+    static func trimmed(_ s: String) -> Substring {
+        var text = s[...]
+        while let first = text.utf8.first, first == 0x20 || first == 0x09 { text = text.dropFirst() }
+        while let last = text.utf8.last, last == 0x20 || last == 0x09 { text = text.dropLast() }
+        return text
+    }
+
+    /// Reads the document, every problem located by JSON path.
+    public init(_ document: JSONValue, file: String, problems: inout DiagnosticCollector) throws(DiagnosticError) {
+        func location(_ path: [JSONPath.Component]) -> SourceLocation { SourceLocation(file: file, jsonPath: JSONPath(path)) }
+        guard let root = document.objectValue else { throw DiagnosticError("metadata.json is not a JSON object", at: location([])) }
+        for section in ["session_config", "wavelength_config", "tile_config"] where root[section] == nil {
+            throw DiagnosticError("metadata.json has no '\(section)'", at: location([]))
+        }
+        guard let session = root["session_config"]?.objectValue else {
+            throw DiagnosticError("'session_config' is \(root["session_config"] == .null ? "null" : "not an object")", at: location([.key("session_config")]))
+        }
+        var normalised: [String: JSONValue] = [:]
+        for (key, value) in session where normalised[SmartSPIMMetadata.normalise(key)] == nil { normalised[SmartSPIMMetadata.normalise(key)] = value }
+        self.session = normalised
+
+        switch root["wavelength_config"] {
+        case .null?:
+            powers = nil
+            problems.warning("'wavelength_config' is null: the channels are written without laser power", at: location([.key("wavelength_config")]))
+        case .object(let lasers)?:
+            var table: [Int: Power] = [:]
+            for (key, entry) in lasers {
+                guard let nm = Int(key.trimmingCharacters(in: .whitespaces)) else {
+                    problems.warning("wavelength '\(key)' is not a number: ignored", at: location([.key("wavelength_config"), .key(key)]))
+                    continue
+                }
+                let fields = Dictionary((entry.objectValue ?? [:]).map { (SmartSPIMMetadata.normalise($0.key), $0.value) }, uniquingKeysWith: { first, _ in first })
+                let unitText = SmartSPIMMetadata.text(fields["powerunit"])?.lowercased() ?? "percent"
+                let unit: String
+                switch unitText {
+                case "milliwatt", "mw": unit = "milliwatt"
+                case "microwatt", "uw": unit = "microwatt"
+                case "percent", "%": unit = "percent"
+                default:
+                    problems.warning("power_unit '\(unitText)' is not known: the power is written as percent", at: location([.key("wavelength_config"), .key(key)]))
+                    unit = "percent"
+                }
+                table[nm] = Power(left: SmartSPIMMetadata.number(fields["powerleft"]), right: SmartSPIMMetadata.number(fields["powerright"]), unit: unit)
+            }
+            powers = table
+        default:
+            throw DiagnosticError("'wavelength_config' is not an object", at: location([.key("wavelength_config")]))
+        }
+
+        guard let tileConfig = root["tile_config"]?.objectValue else {
+            throw DiagnosticError("'tile_config' is \(root["tile_config"] == .null ? "null" : "not an object")", at: location([.key("tile_config")]))
+        }
+        var tiles: [Tile] = []
+        tiles.reserveCapacity(tileConfig.count)
+        for (key, entry) in tileConfig {
+            let at = location([.key("tile_config"), .key(key)])
+            guard let object = entry.objectValue else { throw DiagnosticError("the tile is not an object", at: at) }
+            // The fields a tile has (`X` or legacy `x`, `Laser` or legacy `wavelength`…), in one pass.
+            var xValue: JSONValue?, yValue: JSONValue?, zValue: JSONValue?, laserValue: JSONValue?, sideValue: JSONValue?, exposureValue: JSONValue?
+            for (name, value) in object {
+                switch name {
+                case "X", "x": xValue = value
+                case "Y", "y": yValue = value
+                case "Z", "z": zValue = value
+                case "Laser", "laser", "Wavelength", "wavelength": laserValue = laserValue ?? value
+                case "Side", "side": sideValue = value
+                case "Exposure", "exposure": exposureValue = value
+                default:
+                    switch SmartSPIMMetadata.normalise(name) {
+                    case "x": xValue = value
+                    case "y": yValue = value
+                    case "z": zValue = value
+                    case "laser", "wavelength": laserValue = laserValue ?? value
+                    case "side": sideValue = value
+                    case "exposure": exposureValue = value
+                    default: break
+                    }
+                }
+            }
+            func required(_ value: JSONValue?, _ name: String) throws(DiagnosticError) -> JSONValue {
+                guard let value else { throw DiagnosticError("the tile has no '\(name)'", at: at) }
+                return value
+            }
+            let xField = try required(xValue, "X"), yField = try required(yValue, "Y"), zField = try required(zValue, "Z")
+            let laserField = try required(laserValue, "Laser")
+            guard let x = SmartSPIMMetadata.text(xField), let xPosition = SmartSPIMMetadata.number(xField),
+                let y = SmartSPIMMetadata.text(yField), let yPosition = SmartSPIMMetadata.number(yField)
+            else { throw DiagnosticError("the tile's X and Y must be numbers", at: at) }
+            guard let z = SmartSPIMMetadata.number(zField) else { throw DiagnosticError("the tile's Z must be a number", at: at) }
+            guard let laserNumber = SmartSPIMMetadata.number(laserField), let laser = Int(exactly: laserNumber) else {
+                throw DiagnosticError("the tile's Laser must be a wavelength in nm", at: at)
+            }
+            let index = key.hasPrefix("t_") ? Int(key.dropFirst(2)) ?? Int.max : Int.max
+            tiles.append(
+                Tile(
+                    index: index, key: key, x: x, y: y, z: z, xPosition: xPosition, yPosition: yPosition, laser: laser,
+                    side: SmartSPIMMetadata.text(sideValue), exposure: SmartSPIMMetadata.number(exposureValue)))
+        }
+        // Numeric tile order; keys that are not t_<n> keep their place after the numbered ones.
+        self.tiles = tiles.enumerated().sorted { a, b in (a.element.index, a.offset) < (b.element.index, b.offset) }.map(\.element)
+    }
+}
