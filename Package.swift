@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "Resolver", targets: ["Resolver"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "MapperCatalog", targets: ["MapperCatalog"]),
+        .library(name: "Batch", targets: ["Batch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -81,6 +83,11 @@ let package = Package(
         .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas"]),
         // Map one input, gather one session: resolve → run → validate → compose → cross-check → one atomic write.
         .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "AindSchemas", "MetadataModel"]),
+        // Many sessions: plan, shards, bounded parallel gathers, the SQLite catalog (GRDB), batch_report.json.
+        .target(
+            name: "Batch",
+            dependencies: ["Pipeline", "Resolver", "RigMapperCore", "MetadataModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .target(
             name: "MapperCatalog",
             dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
@@ -89,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation",
+                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Batch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -111,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "AindSchemas", "MapperCatalog", "MapperTesting", .product(name: "Version", package: "Version")],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "BatchTests",
+            dependencies: ["Batch", "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "MapperCatalog", "MapperTesting"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

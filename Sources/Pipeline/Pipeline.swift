@@ -1,6 +1,7 @@
 import AindSchemas
 import Composer
 import Foundation
+import Synchronization
 import MetadataModel
 import Resolver
 import RigMapperCore
@@ -56,14 +57,24 @@ public struct Pipeline: Sendable {
 
     /// Checks a document against a draft-07 contract with the `Validation` module's validator.
     @Sendable public static func checkContract(_ document: JSONValue, _ schema: JSONValue) -> Result<[(path: JSONPath, message: String)], ContractSchemaError> {
-        do {
-            // Times without an offset pass here: the mapper gives them the job's zone, or refuses them, itself.
-            let validator = try JSONSchemaValidator(schema: schema, options: .init(allowNaiveDateTimes: true))
-            return .success(validator.validate(document).filter { $0.severity == .error }.map { ($0.path, $0.message) })
-        } catch {
-            return .failure(ContractSchemaError(error.description))
+        // Compiled once per contract and process (a batch checks thousands of inputs against one).
+        let key = JSONWriter.compactString(schema)
+        let validator: JSONSchemaValidator
+        if let known = compiledContracts.withLock({ $0[key] }) {
+            validator = known
+        } else {
+            do {
+                // Times without an offset pass here: the mapper gives them the job's zone, or refuses them, itself.
+                validator = try JSONSchemaValidator(schema: schema, options: .init(allowNaiveDateTimes: true))
+            } catch {
+                return .failure(ContractSchemaError(error.description))
+            }
+            compiledContracts.withLock { $0[key] = validator }
         }
+        return .success(validator.validate(document).filter { $0.severity == .error }.map { ($0.path, $0.message) })
     }
+
+    private static let compiledContracts = Mutex<[String: JSONSchemaValidator]>([:])
 
     // MARK: Merge
 

@@ -1,5 +1,7 @@
 import AindSchemas
 import Foundation
+import MetadataModel
+import Synchronization
 
 /// The `MapperConfigs/` files: the copy built into the binary, optionally overridden by a folder on disk.
 ///
@@ -30,9 +32,14 @@ public struct ConfigStore: Sendable {
         public let constants: ConfigValue
         /// The `settings:` section: defaults for the mapper's settings (an empty mapping when absent).
         public let settings: ConfigValue
+        /// The constants once decoded into the mapper's type (decoded on first use, then shared).
+        let decodedConstants = DecodedConstants()
     }
 
     public private(set) var files: [String: File]
+    /// Parsed version configs by path: a store's files never change, and a batch asks for the same few thousands
+    /// of times (parsing YAML costs milliseconds).
+    private let parsed = ParsedConfigs()
 
     /// A store of the built-in files, overridden by `overrideDirectory` when given.
     public init(embedded: [String: String], overrideDirectory: URL? = nil) throws(DiagnosticError) {
@@ -62,6 +69,15 @@ public struct ConfigStore: Sendable {
     /// The file at `relativePath`, if any.
     public func file(_ relativePath: String) -> File? { files[relativePath] }
 
+    /// A JSON file of the store (an input contract), parsed once.
+    public func json(_ relativePath: String) throws(DiagnosticError) -> JSONValue {
+        if let known = parsed.json.withLock({ $0[relativePath] }) { return known }
+        guard let file = files[relativePath] else { throw DiagnosticError("no config file MapperConfigs/\(relativePath)") }
+        let value = try JSONDocument.parse(Array(file.contents.utf8), displayName: file.displayName)
+        parsed.json.withLock { $0[relativePath] = value }
+        return value
+    }
+
     /// The parsed config of one mapper version.
     ///
     /// - Throws: when the file is missing, malformed, has keys other than `mapper`, `version`, `schema`,
@@ -69,6 +85,18 @@ public struct ConfigStore: Sendable {
     ///   aind-data-schema release this binary does not carry.
     public func versionConfig(for identity: MapperIdentity) throws(DiagnosticError) -> VersionConfig {
         let path = "\(identity.name)/\(identity.version).yaml"
+        if let known = parsed.results.withLock({ $0[path] }) { return try known.get() }
+        let result: Result<VersionConfig, DiagnosticError>
+        do {
+            result = .success(try parseVersionConfig(path: path, identity: identity))
+        } catch {
+            result = .failure(error)
+        }
+        parsed.results.withLock { $0[path] = result }
+        return try result.get()
+    }
+
+    private func parseVersionConfig(path: String, identity: MapperIdentity) throws(DiagnosticError) -> VersionConfig {
         guard let file = files[path] else {
             throw DiagnosticError("no config file for \(identity); expected MapperConfigs/\(path)")
         }
@@ -106,4 +134,15 @@ public struct ConfigStore: Sendable {
         }
         return VersionConfig(file: file, schema: release, constants: section("constants"), settings: section("settings"))
     }
+}
+
+/// The parsed configs of one store, shared by its copies.
+final class ParsedConfigs: Sendable {
+    let results = Mutex<[String: Result<ConfigStore.VersionConfig, DiagnosticError>]>([:])
+    let json = Mutex<[String: JSONValue]>([:])
+}
+
+/// A version's constants decoded into its mapper's `Constants` type, kept with its parsed config.
+final class DecodedConstants: Sendable {
+    let value = Mutex<(any Sendable)?>(nil)
 }

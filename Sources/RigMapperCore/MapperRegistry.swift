@@ -53,7 +53,7 @@ public struct RegisteredMapper: Sendable {
         guard let checker = context.contractChecker else {
             throw DiagnosticError("\(identity) has an input contract but this run has no contract checker (build contexts with Pipeline.context)")
         }
-        let schema = try JSONDocument.parse(Array(file.contents.utf8), displayName: file.displayName)
+        let schema = try configs.json(path)
         let main = input.mainPath
         let document = try input.json(main)
         switch checker(document, schema) {
@@ -163,10 +163,16 @@ extension Mapper {
         var collector = DiagnosticCollector()
         var constants: Self.Constants?
         var decoded: Self.Settings?
-        do {
-            constants = try ConfigDecoder.decode(Self.Constants.self, from: config.constants, what: "constants of \(what)")
-        } catch {
-            collector.append(contentsOf: error.diagnostics)
+        if let known = config.decodedConstants.value.withLock({ $0 }) as? Self.Constants {
+            constants = known
+        } else {
+            do {
+                let fresh = try ConfigDecoder.decode(Self.Constants.self, from: config.constants, what: "constants of \(what)")
+                config.decodedConstants.value.withLock { $0 = fresh }
+                constants = fresh
+            } catch {
+                collector.append(contentsOf: error.diagnostics)
+            }
         }
         do {
             decoded = try ConfigDecoder.decode(Self.Settings.self, from: settings, what: "settings of \(what)")

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `rigmap`: map rig outputs to aind-data-schema documents.
 @main
-struct Rigmap: ParsableCommand {
+struct Rigmap: AsyncParsableCommand {
     /// The RigMapper release.
     static let version = "0.1.0"
 
@@ -20,6 +20,9 @@ struct Rigmap: ParsableCommand {
             names a folder with the same layout whose files replace or add to them.
             """,
         version: Rigmap.version,
-        subcommands: [GatherCommand.self, MappersCommand.self, MapCommand.self, MergeCommand.self, ValidateCommand.self, ResolveCommand.self, PinCommand.self]
+        subcommands: [
+            GatherCommand.self, BatchCommand.self, CatalogCommand.self, MappersCommand.self, MapCommand.self, MergeCommand.self, ValidateCommand.self,
+            ResolveCommand.self, PinCommand.self,
+        ]
     )
 }

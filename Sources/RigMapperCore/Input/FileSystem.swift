@@ -24,6 +24,8 @@ public enum FileSystem {
     public struct Status: Sendable, Hashable {
         public var kind: Kind
         public var size: Int64
+        /// Last modification, in nanoseconds since the epoch (for change detection, never for content).
+        public var modified: Int64 = 0
     }
 
     /// A failed file operation, with a readable reason.
@@ -56,7 +58,12 @@ public enum FileSystem {
     public static func status(_ path: String) throws(Failure) -> Status {
         var info = stat()
         guard stat(path, &info) == 0 else { throw Failure(errno: errno) }
-        return Status(kind: kind(info.st_mode), size: Int64(info.st_size))
+        #if canImport(Darwin)
+        let modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+        #else
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        #endif
+        return Status(kind: kind(info.st_mode), size: Int64(info.st_size), modified: modified)
     }
 
     /// `lstat`: whether `path` itself is a symlink.

@@ -1,0 +1,144 @@
+import Foundation
+import RigMapperCore
+
+/// One session of a batch: its folder, the name its outputs go under, and its own job file if the manifest gives one.
+public struct BatchSession: Sendable, Hashable {
+    /// The session folder.
+    public var url: URL
+    /// How the folder is shown in messages and reports (as the user wrote it: `ROOT/<name>` or the manifest's line).
+    public var display: String
+    /// The folder's name: outputs go to `OUT_ROOT/<name>/`, and the catalog keys sessions by it.
+    public var name: String
+    /// The session's own job file (a manifest's second column), replacing the batch's `--job`.
+    public var job: URL?
+    /// How the job file is shown in messages.
+    public var jobDisplay: String?
+
+    public init(url: URL, display: String, name: String, job: URL? = nil, jobDisplay: String? = nil) {
+        self.url = url
+        self.display = display
+        self.name = name
+        self.job = job
+        self.jobDisplay = jobDisplay
+    }
+}
+
+/// Which sessions a batch maps: every folder directly under a root, or the lines of a manifest; sorted by name, so
+/// shards and reports are the same on every machine.
+public enum BatchPlan {
+    /// Every visible folder directly under `root` (a file there is not a session; hidden entries are skipped).
+    public static func sessions(under root: URL, display: String) throws(DiagnosticError) -> [BatchSession] {
+        let names: [String]
+        do {
+            guard try FileSystem.status(root.path).kind == .directory else {
+                throw DiagnosticError("not a folder of sessions", at: SourceLocation(file: display))
+            }
+            names = try FileSystem.names(in: root.path)
+        } catch let error as FileSystem.Failure {
+            throw DiagnosticError("cannot list the sessions: \(error.reason)", at: SourceLocation(file: display))
+        } catch let error as DiagnosticError {
+            throw error
+        } catch {
+            throw DiagnosticError("cannot list the sessions: \(error)", at: SourceLocation(file: display))
+        }
+        var sessions: [BatchSession] = []
+        for name in names where !name.hasPrefix(".") {
+            let url = root.appendingPathComponent(name)
+            // A folder, or a symlink that should lead to one (a broken one is a session that fails, not one to drop).
+            guard (try? FileSystem.status(url.path).kind) == .directory || FileSystem.isSymlink(url.path) else { continue }
+            sessions.append(BatchSession(url: url, display: (display as NSString).appendingPathComponent(name), name: name))
+        }
+        return sorted(sessions)
+    }
+
+    /// A manifest: one session folder per line, optionally a tab and that session's job file. Relative paths are
+    /// relative to the manifest's folder; blank lines and lines starting with `#` are skipped. Every problem is
+    /// reported with its line; two sessions with one folder name are refused (their outputs would collide).
+    public static func sessions(manifest: URL, display: String) throws(DiagnosticError) -> [BatchSession] {
+        let text: String
+        do {
+            text = InputText(decoding: try FileSystem.read(manifest.path)).string
+        } catch {
+            throw DiagnosticError("cannot read the manifest: \(error.reason)", at: SourceLocation(file: display))
+        }
+        let base = manifest.deletingLastPathComponent()
+        let baseDisplay = (display as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> (URL, String) {
+            if path.hasPrefix("/") { return (URL(fileURLWithPath: path), path) }
+            return (base.appendingPathComponent(path), baseDisplay.isEmpty ? path : (baseDisplay as NSString).appendingPathComponent(path))
+        }
+        var problems = DiagnosticCollector()
+        var sessions: [BatchSession] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let columns = raw.split(separator: "\t", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard columns.count <= 2, let first = columns.first, !first.isEmpty else {
+                problems.error("expected a session folder, optionally a tab and a job file", at: SourceLocation(file: display, line: i + 1))
+                continue
+            }
+            var (url, shown) = resolve(first)
+            while shown.hasSuffix("/") && shown.count > 1 { shown.removeLast() }
+            var session = BatchSession(url: url, display: shown, name: url.standardizedFileURL.lastPathComponent)
+            if columns.count == 2, !columns[1].isEmpty {
+                let (job, jobShown) = resolve(columns[1])
+                session.job = job
+                session.jobDisplay = jobShown
+            }
+            sessions.append(session)
+        }
+        var seen: [String: String] = [:]
+        for session in sessions {
+            if let other = seen[session.name] {
+                problems.error(
+                    "two sessions are named '\(session.name)' (\(other) and \(session.display)): their outputs would both go to OUT_ROOT/\(session.name)",
+                    at: SourceLocation(file: display))
+            }
+            seen[session.name] = session.display
+        }
+        try problems.check()
+        return sorted(sessions)
+    }
+
+    static func sorted(_ sessions: [BatchSession]) -> [BatchSession] {
+        sessions.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    }
+
+    /// The `index`-th (0-based) of `count` deterministic, balanced slices: the sessions whose position in name order
+    /// is `index` modulo `count` (slices differ in size by at most one).
+    public static func shard(_ sessions: [BatchSession], index: Int, count: Int) -> [BatchSession] {
+        sessions.enumerated().filter { $0.offset % count == index }.map(\.element)
+    }
+
+    /// A shard's index from the scheduler running this process: Slurm arrays, Kubernetes Indexed Jobs, AWS Batch arrays.
+    public static let shardIndexVariables = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
+
+    /// Parses `--shard I/N`, or `--shard N` with I from ``shardIndexVariables``.
+    public static func parseShard(_ text: String, environment: [String: String]) throws(DiagnosticError) -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        var index: Int?
+        let countText: Substring
+        if parts.count == 2 {
+            index = Int(parts[0])
+            countText = parts[1]
+        } else if parts.count == 1 {
+            countText = parts[0]
+            for variable in shardIndexVariables {
+                if let value = environment[variable] {
+                    guard let parsed = Int(value) else { throw DiagnosticError("--shard: \(variable)=\(value) is not a number") }
+                    index = parsed
+                    break
+                }
+            }
+            guard index != nil else {
+                throw DiagnosticError("--shard \(text): no shard index; write --shard I/N or run under a scheduler that sets \(shardIndexVariables.joined(separator: ", "))")
+            }
+        } else {
+            throw DiagnosticError("--shard must be I/N (such as 2/8) or N, found '\(text)'")
+        }
+        guard let count = Int(countText), count >= 1, let index, index >= 0, index < count else {
+            throw DiagnosticError("--shard \(text): the index must be 0 ≤ I < N (shard indices count from 0)")
+        }
+        return (index, count)
+    }
+}

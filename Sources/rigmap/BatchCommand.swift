@@ -1,0 +1,197 @@
+import ArgumentParser
+import Batch
+import Foundation
+import MetadataModel
+import Pipeline
+import RigMapperCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Set by SIGINT: start no new session, finish and record the running ones.
+private let interrupted = Atomic<Bool>(false)
+
+/// `rigmap batch`: gather every session under a root (or in a manifest), in parallel, with a catalog.
+struct BatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch",
+        abstract: "Gather many sessions at once: parallel, resumable, with a catalog and shards for cluster schedulers.",
+        discussion: """
+            Every folder directly under ROOT (or every line of --manifest: a session folder, optionally a tab and
+            that session's own job file) is gathered into OUT_ROOT/<session folder name>/ exactly as `rigmap gather`
+            would: the same files, lock and report. Sessions run in parallel; a failing one never stops the others.
+            At the end: a summary table and OUT_ROOT/batch_report.json.
+
+            The catalog (OUT_ROOT/rigmap-catalog.sqlite) records every session's inputs, mapper versions, config
+            hashes, status, outputs and diagnostics. A rerun skips the sessions whose files, job and resolved mapper
+            versions are unchanged and whose outputs are intact (--force maps them again). Query it with
+            `rigmap catalog`. Ctrl-C stops starting sessions and records the running ones; a batch killed outright
+            loses only the sessions it was running, which the next run maps.
+
+            --shard I/N maps the I-th (from 0) of N balanced slices of the session list, into its own catalog
+            (OUT_ROOT/shard-I-of-N.sqlite) and report; with --shard N the index comes from SLURM_ARRAY_TASK_ID,
+            JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX. Combine the catalogs with
+            `rigmap catalog merge`.
+
+            Exit status: 0 every session ok; 3 some failed or partial; 1 none succeeded; 2 usage (and no session
+            found); 130 interrupted.
+
+            Examples:
+              rigmap batch /data/sessions --job job.yaml --output /data/metadata
+              rigmap batch --manifest sessions.tsv --output out --jobs 4 --json > events.jsonl
+              rigmap batch /data/sessions --job job.yaml --output out --shard 3/16
+              rigmap batch /data/sessions --job job.yaml --output out --shard 16     # index from the scheduler
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The folder whose subfolders are the sessions (or use --manifest).", valueName: "root"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("The job file for every session (a manifest line may name its own).", valueName: "job.yaml"))
+    var job: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where each session's outputs go (OUT_ROOT/<session>/), with the catalog and report.", valueName: "dir"))
+    var output: String
+
+    @Option(name: .long, help: ArgumentHelp("Sessions mapped at once (default: the number of cores).", valueName: "n"))
+    var jobs: Int = 0
+
+    @Option(name: .long, help: ArgumentHelp("A file listing the sessions: a folder per line, optionally a tab and its job file.", valueName: "file"))
+    var manifest: String?
+
+    @Option(name: .long, help: ArgumentHelp("Map only slice I of N (I from 0; N alone takes I from the scheduler).", valueName: "I/N"))
+    var shard: String?
+
+    @Flag(name: .long, help: "Map every session again, even those the catalog shows unchanged.")
+    var force = false
+
+    @Flag(name: .long, help: "One JSON event per session on standard output (the summary goes to standard error).")
+    var json = false
+
+    @OptionGroup var configOptions: ConfigOptions
+
+    func validate() throws {
+        if (root == nil) == (manifest == nil) { throw ValidationError("give either ROOT or --manifest FILE") }
+        if jobs < 0 { throw ValidationError("--jobs must be positive") }
+        if output.isEmpty { throw ValidationError("--output must name a folder") }
+    }
+
+    func run() async throws {
+        let runner: BatchRunner
+        var sessions: [BatchSession]
+        var shardSlice: BatchShard?
+        do throws(DiagnosticError) {
+            if let root {
+                sessions = try BatchPlan.sessions(under: URL(fileURLWithPath: root), display: root)
+            } else {
+                sessions = try BatchPlan.sessions(manifest: URL(fileURLWithPath: manifest ?? ""), display: manifest ?? "")
+            }
+            if let shard {
+                let parsed = try BatchPlan.parseShard(shard, environment: ProcessInfo.processInfo.environment)
+                shardSlice = BatchShard(index: parsed.index, count: parsed.count)
+                sessions = BatchPlan.shard(sessions, index: parsed.index, count: parsed.count)
+            }
+            let outputURL = URL(fileURLWithPath: output)
+            // OUT_ROOT may sit inside ROOT: it is not a session.
+            sessions.removeAll { PathRelation.canonical($0.url.path) == PathRelation.canonical(outputURL.path) }
+            for session in sessions where PathRelation.isWithin(outputURL.path, session.url.path) || PathRelation.isWithin(session.url.path, outputURL.path) {
+                throw DiagnosticError("the output folder and the session \(session.display) contain one another; write outputs elsewhere", at: SourceLocation(file: output))
+            }
+            runner = try BatchRunner(
+                pipeline: try makePipeline(configOptions),
+                options: BatchOptions(
+                    outputRoot: outputURL, outputRootDisplay: output, job: job.map { URL(fileURLWithPath: $0) }, jobDisplay: job, jobs: jobs, force: force,
+                    shard: shardSlice))
+        } catch {
+            throw fail(error, code: 2)
+        }
+        if sessions.isEmpty {
+            if let shardSlice {
+                // More shards than sessions: an empty slice is not a mistake.
+                try? BatchReport.write([], to: runner.options.reportURL)
+                printError("shard \(shardSlice.index) of \(shardSlice.count): no session in this slice")
+                return
+            }
+            printError("error: no session to map (\(root.map { "no folder under \($0)" } ?? "the manifest lists none"))")
+            throw ExitCode(2)
+        }
+
+        signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
+        let progress = BatchProgress(total: sessions.count, live: isatty(2) == 1 && !json)
+        var results: [BatchSessionResult] = []
+        let started = Date()
+        for await result in runner.results(for: sessions, shouldStop: { interrupted.load(ordering: .relaxed) }) {
+            results.append(result)
+            if json {
+                print(JSONWriter.compactString(BatchReport.json(result)))
+                fflush(nil)
+            }
+            progress.update(result, elapsed: Date().timeIntervalSince(started))
+        }
+        progress.finish()
+        let wasInterrupted = interrupted.load(ordering: .relaxed)
+        do {
+            try BatchReport.write(results, to: runner.options.reportURL, interrupted: wasInterrupted)
+        } catch {
+            throw fail(error, code: 2)
+        }
+        let summary = BatchReport.summary(results, seconds: Date().timeIntervalSince(started))
+        if json { printError(summary) } else { print(summary) }
+        if wasInterrupted {
+            printError("interrupted: \(results.count) of \(sessions.count) sessions recorded; run the same command again to map the rest")
+            throw ExitCode(130)
+        }
+        let status = BatchReport.exitStatus(results)
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Progress on standard error: one live line on a terminal (done/total, failed, sessions per second, ETA), a plain
+/// line every few seconds otherwise.
+final class BatchProgress: Sendable {
+    struct Counts {
+        var done = 0
+        var failed = 0
+        var skipped = 0
+        var lastPrinted = -10.0
+    }
+
+    let total: Int
+    let live: Bool
+    let counts = Mutex(Counts())
+
+    init(total: Int, live: Bool) {
+        self.total = total
+        self.live = live
+    }
+
+    func update(_ result: BatchSessionResult, elapsed: Double) {
+        let (line, due) = counts.withLock { c -> (String, Bool) in
+            c.done += 1
+            if result.status != .ok { c.failed += 1 }
+            if result.skipped { c.skipped += 1 }
+            let mapped = c.done - c.skipped
+            let rate = elapsed > 0 ? Double(mapped) / elapsed : 0
+            let remaining = rate > 0 ? Double(total - c.done) / rate : 0
+            let eta = String(format: "%d:%02d", Int(remaining) / 60, Int(remaining) % 60)
+            let line = "[\(c.done)/\(total)] failed \(c.failed), skipped \(c.skipped), \(String(format: "%.1f", rate)) sessions/s, ETA \(eta)"
+            let due = live || elapsed - c.lastPrinted >= 5 || c.done == total
+            if due && !live { c.lastPrinted = elapsed }
+            return (line, due)
+        }
+        guard due else { return }
+        if live {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        } else {
+            printError(line)
+        }
+    }
+
+    func finish() {
+        if live { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
