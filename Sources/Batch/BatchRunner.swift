@@ -3,7 +3,6 @@ import MetadataModel
 import Pipeline
 import Resolver
 import RigMapperCore
-import Synchronization
 
 /// How a batch runs.
 public struct BatchOptions: Sendable {
@@ -77,10 +76,6 @@ public struct BatchRunner: Sendable {
     public let pipeline: Pipeline
     public let options: BatchOptions
     public let catalog: BatchCatalog
-    /// Resolved signatures by job (file and bytes): every session of one job shares it.
-    private let signatures = SignatureCache()
-    /// Parsed jobs by file.
-    private let jobs = JobCache()
 
     public init(pipeline: Pipeline, options: BatchOptions) throws(DiagnosticError) {
         self.pipeline = pipeline
@@ -97,13 +92,15 @@ public struct BatchRunner: Sendable {
     /// `shouldStop` becomes true (an interrupt), no new session starts and the stream ends once the running ones
     /// are recorded. Cancelling the consuming task does the same.
     public func results(for sessions: [BatchSession], shouldStop: @escaping @Sendable () -> Bool = { false }) -> AsyncStream<BatchSessionResult> {
-        AsyncStream { continuation in
+        // Jobs are read and resolved once, before any session runs: the sessions then share them without locks.
+        let jobs = prepareJobs(for: sessions)
+        return AsyncStream { continuation in
             let task = Task {
                 await withTaskGroup(of: BatchSessionResult.self) { group in
                     var pending = sessions[...]
                     func startNext() -> Bool {
                         guard !shouldStop(), !Task.isCancelled, let next = pending.popFirst() else { return false }
-                        group.addTask { self.process(next) }
+                        group.addTask { self.process(next, jobs: jobs) }
                         return true
                     }
                     for _ in 0..<max(1, options.jobs) where !startNext() { break }
@@ -118,44 +115,55 @@ public struct BatchRunner: Sendable {
         }
     }
 
+    /// A job as every session of it uses it: the request, its file's sha256, and the mapper versions it resolves.
+    public struct PreparedJob: Sendable {
+        var request: Result<Resolver.Request, DiagnosticError>
+        var sha256: String
+        var signature: String
+        var configSHA256: [String: String]
+    }
+
+    /// The jobs of `sessions` (the batch's, and each manifest line's own), read and resolved once each.
+    public func prepareJobs(for sessions: [BatchSession]) -> [String: PreparedJob] {
+        var prepared: [String: PreparedJob] = [:]
+        for session in sessions {
+            let url = session.job ?? options.job
+            let key = url?.path ?? ""
+            guard prepared[key] == nil else { continue }
+            let display = session.job != nil ? session.jobDisplay : options.jobDisplay
+            do {
+                let jobConfig = try url.map { url throws(DiagnosticError) in try JobConfig.load(contentsOf: url, displayName: display ?? url.path) } ?? JobConfig()
+                let request = Resolver.Request(job: jobConfig)
+                let (signature, shas) = resolvedSignature(request)
+                prepared[key] = PreparedJob(
+                    request: .success(request), sha256: url.flatMap { Digest.sha256(ofFile: $0) } ?? Digest.sha256(""), signature: signature, configSHA256: shas)
+            } catch {
+                prepared[key] = PreparedJob(request: .failure(error), sha256: "", signature: "", configSHA256: [:])
+            }
+        }
+        return prepared
+    }
+
     /// Maps one session (or skips it) and records it in the catalog.
     public func process(_ session: BatchSession) -> BatchSessionResult {
+        process(session, jobs: prepareJobs(for: [session]))
+    }
+
+    func process(_ session: BatchSession, jobs: [String: PreparedJob]) -> BatchSessionResult {
         let output = options.outputRoot.appendingPathComponent(session.name)
         let outputDisplay = (options.outputRootDisplay as NSString).appendingPathComponent(session.name)
-        let jobURL = session.job ?? options.job
-        let jobDisplay = session.job != nil ? session.jobDisplay : options.jobDisplay
-
-        // The job, read once per session (a manifest may give each its own).
+        guard let job = jobs[(session.job ?? options.job)?.path ?? ""] else {
+            return record(session, status: .badInput, mappers: [], diagnostics: [Diagnostic(.error, "internal: the session's job was not prepared")], outputs: [:], inputSHA: "", jobSHA: "", fingerprint: "")
+        }
         let request: Resolver.Request
-        let jobSHA: String
-        do {
-            // Each job file is read once per batch (sessions of one job share it).
-            let key = jobURL?.path ?? ""
-            if let known = jobs.values.withLock({ $0[key] }) {
-                (request, jobSHA) = try known.get()
-            } else {
-                let loaded: Result<(Resolver.Request, String), DiagnosticError>
-                do {
-                    let jobConfig = try jobURL.map { url throws(DiagnosticError) in try JobConfig.load(contentsOf: url, displayName: jobDisplay ?? url.path) } ?? JobConfig()
-                    loaded = .success((Resolver.Request(job: jobConfig), jobURL.flatMap { Digest.sha256(ofFile: $0) } ?? Digest.sha256("")))
-                } catch {
-                    loaded = .failure(error)
-                }
-                jobs.values.withLock { $0[key] = loaded }
-                (request, jobSHA) = try loaded.get()
-            }
-        } catch {
+        switch job.request {
+        case .success(let ready): request = ready
+        case .failure(let error):
             return record(session, status: .badInput, mappers: [], diagnostics: error.diagnostics, outputs: [:], inputSHA: "", jobSHA: "", fingerprint: "")
         }
+        let jobSHA = job.sha256
+        let (signature, resolved) = (job.signature, job.configSHA256)
         let inputSHA = BatchRunner.listingSHA256(session.url)
-        let signatureKey = "\(jobURL?.path ?? "")\u{0}\(jobSHA)"
-        let (signature, resolved) =
-            signatures.values.withLock { $0[signatureKey] }
-            ?? {
-                let computed = resolvedSignature(request)
-                signatures.values.withLock { $0[signatureKey] = computed }
-                return computed
-            }()
         let fingerprint = Digest.sha256([inputSHA, jobSHA, signature].joined(separator: "\n"))
 
         if !options.force, let previous = try? catalog.entry(session.name), previous.fingerprint == fingerprint, previous.path == session.display,
@@ -260,14 +268,4 @@ extension Pipeline.Status {
         default: return nil
         }
     }
-}
-
-/// Resolved signatures of the jobs a batch has seen.
-final class SignatureCache: Sendable {
-    let values = Mutex<[String: (String, [String: String])]>([:])
-}
-
-/// The job files a batch has read.
-final class JobCache: Sendable {
-    let values = Mutex<[String: Result<(Resolver.Request, String), DiagnosticError>]>([:])
 }

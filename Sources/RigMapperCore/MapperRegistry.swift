@@ -75,7 +75,7 @@ extension RegisteredMapper {
     public func checkSettings(configs: ConfigStore, settings overlay: ConfigValue?) throws(DiagnosticError) {
         let config = try configs.versionConfig(for: identity)
         let merged = overlay.map { config.settings.merging($0) } ?? config.settings
-        try type.decodeConfiguration(config: config, settings: merged)
+        _ = try type.decodeConfiguration(config: config, settings: merged)
     }
 }
 

@@ -16,7 +16,7 @@ import Synchronization
 private let interrupted = Atomic<Bool>(false)
 
 /// `rigmap batch`: gather every session under a root (or in a manifest), in parallel, with a catalog.
-struct BatchCommand: AsyncParsableCommand {
+struct BatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "batch",
         abstract: "Gather many sessions at once: parallel, resumable, with a catalog and shards for cluster schedulers.",
@@ -80,7 +80,7 @@ struct BatchCommand: AsyncParsableCommand {
         if output.isEmpty { throw ValidationError("--output must name a folder") }
     }
 
-    func run() async throws {
+    func run() throws {
         let runner: BatchRunner
         var sessions: [BatchSession]
         var shardSlice: BatchShard?
@@ -122,17 +122,27 @@ struct BatchCommand: AsyncParsableCommand {
 
         signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
         let progress = BatchProgress(total: sessions.count, live: isatty(2) == 1 && !json)
-        var results: [BatchSessionResult] = []
         let started = Date()
-        for await result in runner.results(for: sessions, shouldStop: { interrupted.load(ordering: .relaxed) }) {
-            results.append(result)
-            if json {
-                print(JSONWriter.compactString(BatchReport.json(result)))
-                fflush(nil)
+        // The command is synchronous (so `rigmap` keeps a plain main, which profilers such as valgrind handle); the
+        // batch runs on Swift's concurrency pool while this thread waits for it.
+        let collected = ResultCollector()
+        let done = DispatchSemaphore(value: 0)
+        let printJSON = json
+        let plan = sessions
+        Task {
+            for await result in runner.results(for: plan, shouldStop: { interrupted.load(ordering: .relaxed) }) {
+                collected.results.withLock { $0.append(result) }
+                if printJSON {
+                    print(JSONWriter.compactString(BatchReport.json(result)))
+                    fflush(nil)
+                }
+                progress.update(result, elapsed: Date().timeIntervalSince(started))
             }
-            progress.update(result, elapsed: Date().timeIntervalSince(started))
+            done.signal()
         }
+        done.wait()
         progress.finish()
+        let results = collected.results.withLock { $0 }
         let wasInterrupted = interrupted.load(ordering: .relaxed)
         do {
             try BatchReport.write(results, to: runner.options.reportURL, interrupted: wasInterrupted)
@@ -148,6 +158,11 @@ struct BatchCommand: AsyncParsableCommand {
         let status = BatchReport.exitStatus(results)
         if status != 0 { throw ExitCode(status) }
     }
+}
+
+/// The results of a running batch, as they arrive.
+final class ResultCollector: Sendable {
+    let results = Mutex<[BatchSessionResult]>([])
 }
 
 /// Progress on standard error: one live line on a terminal (done/total, failed, sessions per second, ETA), a plain

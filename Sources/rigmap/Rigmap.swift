@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `rigmap`: map rig outputs to aind-data-schema documents.
 @main
-struct Rigmap: AsyncParsableCommand {
+struct Rigmap: ParsableCommand {
     /// The RigMapper release.
     static let version = "0.1.0"
 

@@ -343,7 +343,7 @@ struct EcephysMapping {
                     if let ms = copies.compactMap(\.softwareTimeMilliseconds).min(), !(number == first && override != nil) {
                         start = ms * 1000
                     } else if let shift = zip(firstCopies, copies).lazy.compactMap({ sampleShift(from: $0.0, to: $0.1) }).first
-                        ?? firstCopies.lazy.flatMap { a in copies.lazy.compactMap { b in sampleShift(from: a, to: b) } }.first
+                        ?? firstCopies.lazy.flatMap({ a in copies.lazy.compactMap { b in sampleShift(from: a, to: b) } }).first
                     {
                         start = base + shift
                     } else if let copy = copies.first {

@@ -1,0 +1,184 @@
+"""Side-by-side timing of rigmap and the Python reference tools, whole process, in one run (Scripts/bench-compare).
+
+Every row runs the rigmap command and its Python counterpart alternately (paired runs, so both see the same machine
+state), N times each, and reports the medians, their ratio and the goal. Inputs are generated here into a temporary
+folder; outputs go to fresh folders.
+
+Usage: python3 bench-compare.py RIGMAP REPO VENV_SCHEMAS VENV_MAPPER VENV_BENCH [RUNS]
+"""
+import copy
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+rigmap, repo, venv_schemas, venv_mapper, venv_bench = sys.argv[1:6]
+runs = int(sys.argv[6]) if len(sys.argv) > 6 else 5
+py_schemas = os.path.join(venv_schemas, "bin", "python")
+py_mapper = os.path.join(venv_mapper, "bin", "python")
+py_bench = os.path.join(venv_bench, "bin", "python")
+work = tempfile.mkdtemp(prefix="rigmap-bench-")
+counter = [0]
+
+
+def fresh(name):
+    counter[0] += 1
+    return os.path.join(work, "out-%s-%d" % (name, counter[0]))
+
+
+def timed(command, env=None):
+    start = time.perf_counter()
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 3):
+        sys.stderr.write("FAILED (%d): %s\n%s\n" % (result.returncode, " ".join(command), result.stderr.decode(errors="replace")[-600:]))
+    return elapsed
+
+
+def paired(ours, theirs, n):
+    a, b = [], []
+    for _ in range(n):
+        a.append(timed(ours()))
+        if theirs is not None:
+            b.append(timed(theirs()))
+    return statistics.median(a), (statistics.median(b) if b else None)
+
+
+def instrument(count, rig):
+    example = json.load(open(os.path.join(repo, "Tests/MetadataModelTests/Fixtures/examples/fip_behavior_instrument.json")))
+    by_name = {c["name"]: c for c in example["components"]}
+    clock = copy.deepcopy(by_name["Harp Behavior"])
+    clock.update({"name": "Harp ClockGenerator", "is_clock_generator": True, "channels": []})
+    components = [clock]
+    for i in range(count - 1):
+        led = copy.deepcopy(by_name["470nm LED"])
+        led.update({"name": "%s LED %d" % (rig, i), "serial_number": str(i)})
+        components.append(led)
+    doc = copy.deepcopy(example)
+    doc.update({"instrument_id": "RIG_%s" % rig, "modalities": [{"name": "Behavior", "abbreviation": "behavior"}], "calibrations": None,
+                "connections": [], "components": components})
+    return doc
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, "w").write(text)
+
+
+rows = []
+
+
+def row(name, ours, theirs, goal_time, goal_ratio, n=runs, note=""):
+    r, p = paired(ours, theirs, n)
+    rows.append((name, r, p, goal_time, goal_ratio, note))
+    sys.stderr.write("  %s: rigmap %.3f s%s\n" % (name, r, "" if p is None else ", Python %.3f s" % p))
+
+
+sys.stderr.write("generating inputs in %s\n" % work)
+fip = os.path.join(repo, "Examples/fip-session")
+job = os.path.join(fip, "job.yaml")
+write(os.path.join(work, "fip_map.py"), """
+import json, sys, logging, warnings
+warnings.simplefilter("ignore"); logging.disable(logging.CRITICAL)
+from aind_metadata_mapper.fip.mapper import FIPMapper
+settings = {"implanted_fibers": [0, 1], "acquisition_type": "AindVrForaging", "ethics_review_id": ["2115"],
+            "intended_measurements": {"Fiber_0": {"R": "dopamine", "G": "calcium", "B": None, "Iso": "control"},
+                                      "Fiber_1": {"R": "acetylcholine", "G": "calcium", "B": None, "Iso": "control"}}}
+open(sys.argv[2], "w").write(FIPMapper().transform(json.load(open(sys.argv[1])), **settings).model_dump_json(indent=3))
+""")
+for rig in ("A", "B"):
+    write(os.path.join(work, "merge/instrument_%s.json" % rig), json.dumps(instrument(10000, rig), indent=3))
+write(os.path.join(work, "merge.py"), """
+import sys
+from aind_data_schema.core.instrument import Instrument
+a = Instrument.model_validate_json(open(sys.argv[1]).read()); b = Instrument.model_validate_json(open(sys.argv[2]).read())
+open(sys.argv[3], "w").write((a + b).model_dump_json(indent=3))
+""")
+write(os.path.join(work, "validate/instrument.json"), json.dumps(instrument(20000, "V"), indent=3))
+write(os.path.join(work, "validate.py"), """
+import sys
+from aind_data_schema.core.instrument import Instrument
+Instrument.model_validate_json(open(sys.argv[1]).read())
+""")
+
+sys.stderr.write("rows (%d paired runs each):\n" % runs)
+row("map fiber@1.4.0, one asset",
+    lambda: [rigmap, "map", "--mapper", "fiber", "--input", os.path.join(fip, "fip.json"), "--job", job, "--output", fresh("map")],
+    lambda: [py_mapper, os.path.join(work, "fip_map.py"), os.path.join(fip, "fip.json"), fresh("map-py")],
+    0.015, 100)
+row("merge 2 × 10,000 components (validated)",
+    lambda: [rigmap, "merge", os.path.join(work, "merge/instrument_A.json"), os.path.join(work, "merge/instrument_B.json"), "--output", fresh("merge") + ".json"],
+    lambda: [py_schemas, os.path.join(work, "merge.py"), os.path.join(work, "merge/instrument_A.json"), os.path.join(work, "merge/instrument_B.json"), fresh("merge-py") + ".json"],
+    0.25, 15)
+row("validate one 20,000-component instrument",
+    lambda: [rigmap, "validate", os.path.join(work, "validate/instrument.json")],
+    lambda: [py_schemas, os.path.join(work, "validate.py"), os.path.join(work, "validate/instrument.json")],
+    0.15, 15)
+
+# Behavior: no Python reference mapper exists (the reference has only FIP); rigmap alone.
+subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-behavior-session.py"), os.path.join(work, "behavior"), "--seconds", "1800"],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+behavior_job = os.path.join(work, "behavior-job.yaml")
+write(behavior_job, "timezone: America/Los_Angeles\n")
+row("map behavior@1.0.0, a 30-minute Harp session",
+    lambda: [rigmap, "map", "--mapper", "behavior", "--input", os.path.join(work, "behavior"), "--job", behavior_job, "--output", fresh("behavior")],
+    None, None, None, note="no Python reference mapper")
+
+subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-ecephys-recording.py"), os.path.join(work, "ecephys"), "--probes", "6", "--np2", "2",
+                "--record-nodes", "2", "--nidaq", "--sparse-seconds", "340", "--start", "2024-03-05T09:05:03", "--utc-offset=-08:00"], stdout=subprocess.DEVNULL)
+ecephys = os.path.join(work, "ecephys", "700001_2024-03-05_09-04-33")
+ecephys_job = os.path.join(work, "ecephys-job.yaml")
+write(ecephys_job, "timezone: America/Los_Angeles\n")
+row("map ecephys@1.0.0, 6 probes, 2 Record Nodes, 48 GB of sparse data",
+    lambda: [rigmap, "map", "--mapper", "ecephys", "--input", ecephys, "--job", ecephys_job, "--output", fresh("ecephys")],
+    lambda: [py_bench, os.path.join(repo, "Scripts/bench-ecephys.py"), ecephys, fresh("ecephys-py")],
+    0.05, 20, note="Python: probeinterface + aind-data-schema")
+
+subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-smartspim-acquisition.py"), "--out-dir", os.path.join(work, "spim"), "--tiles", "10000",
+                "--exact", "--no-stack-dirs", "--job-config", os.path.join(work, "spim/job.json")], stdout=subprocess.DEVNULL)
+spim = os.path.join(work, "spim", "SmartSPIM_000000_2024-05-01_10-00-00")
+spim_job = json.load(open(os.path.join(work, "spim/job.json")))
+settings = {k: v for k, v in spim_job.items() if k not in ("subject_id", "timezone", "imaging_channels", "stitching_channels", "ccf_registration_channels",
+                                                           "cell_segmentation_channels")}
+write(os.path.join(work, "spim-job.yaml"), json.dumps({"timezone": "America/Los_Angeles", "mappers": {"spim": {"settings": settings}}}))
+row("map spim@1.0.0, 10,000 tiles (12 MB, validated)",
+    lambda: [rigmap, "map", "--mapper", "spim", "--input", spim, "--job", os.path.join(work, "spim-job.yaml"), "--output", fresh("spim")],
+    lambda: [py_schemas, os.path.join(repo, "Scripts/spim-reference.py"), spim, os.path.join(work, "spim/job.json"), fresh("spim-py") + ".json"],
+    0.3, None, note="Python: SPEC §6 with aind-data-schema")
+
+batch_root = os.path.join(work, "batch")
+for i in range(1000):
+    folder = os.path.join(batch_root, "s%04d" % i)
+    os.makedirs(folder)
+    for name in ("fip.json", "acquisition_behavior.json", "instrument_behavior.json", "instrument_fip.json"):
+        shutil.copy(os.path.join(fip, name), folder)
+row("batch, 1,000 FIP sessions (map + merge + validate + write)",
+    lambda: [rigmap, "batch", batch_root, "--job", job, "--output", fresh("batch")],
+    lambda: [py_mapper, os.path.join(repo, "Scripts/bench-batch.py"), batch_root, fresh("batch-py")],
+    None, 100, n=max(1, min(runs, 3)), note="Python: FIPMapper + merge in one process")
+
+shutil.rmtree(work, ignore_errors=True)
+cpu = ""
+try:
+    cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+except Exception:
+    pass
+print("rigmap vs Python reference — %s, %s, %d cores%s, medians of paired whole-process runs" % (
+    datetime.date.today().isoformat(), platform.node() or "this machine", os.cpu_count() or 0, (", " + cpu) if cpu else ""))
+print()
+print("| job | rigmap | Python reference | ratio | goal | met |")
+print("|---|---|---|---|---|---|")
+for name, r, p, goal_time, goal_ratio, note in rows:
+    ratio = (p / r) if p else None
+    goal = " and ".join(x for x in ["≤ %s" % ("%.0f ms" % (goal_time * 1000) if goal_time < 1 else "%.2f s" % goal_time) if goal_time else "",
+                                    "≥ %d×" % goal_ratio if goal_ratio else ""] if x) or "—"
+    met = (goal_time is None or r <= goal_time) and (goal_ratio is None or (ratio is not None and ratio >= goal_ratio))
+    fmt = lambda t: "%.0f ms" % (t * 1000) if t < 1 else "%.2f s" % t
+    print("| %s | %s | %s | %s | %s | %s |" % (name, fmt(r), (fmt(p) + (" (%s)" % note if note else "")) if p else "— (%s)" % note,
+                                             "%.1f×" % ratio if ratio else "—", goal, "yes" if met and goal != "—" else ("no" if goal != "—" else "")))
