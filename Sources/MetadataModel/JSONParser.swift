@@ -198,6 +198,16 @@ public struct JSONParser {
         var plain = true  // no escapes so far: decode the whole run at the end
         var ascii = true  // only ASCII bytes: valid UTF-8 without checking
         while true {
+            // Bytes that need no attention (most of every string) are skipped on the raw buffer, without bounds checks.
+            index = bytes.withUnsafeBufferPointer { buffer in
+                var i = index
+                while i < buffer.count {
+                    let b = buffer[i]
+                    if b == 0x22 || b == 0x5C || b < 0x20 || b >= 0x80 { break }
+                    i += 1
+                }
+                return i
+            }
             guard index < bytes.count else {
                 index = start
                 throw error("unterminated string")
@@ -337,11 +347,15 @@ public struct JSONParser {
     private func peek(_ b: UInt8) -> Bool { index < bytes.count && bytes[index] == b }
 
     private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            default: return
+        index = bytes.withUnsafeBufferPointer { buffer in
+            var i = index
+            while i < buffer.count {
+                switch buffer[i] {
+                case 0x20, 0x0A, 0x0D, 0x09: i += 1
+                default: return i
+                }
             }
+            return i
         }
     }
 

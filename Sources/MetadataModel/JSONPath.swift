@@ -50,6 +50,64 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible, Expressible
         }
         return out
     }
+
+    /// The path a ``description`` shows, read back (`$`, `a.b[0]["odd key"]`); `nil` when `text` is not one.
+    public init?(parsing text: String) {
+        if text == "$" {
+            self.init()
+            return
+        }
+        var components: [Component] = []
+        var scalars = Substring(text).unicodeScalars[...]
+        func isPlain(_ s: Unicode.Scalar) -> Bool {
+            s == "_" || s == "-" || (s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s)))
+        }
+        func plainKey() -> String? {
+            let key = String(String.UnicodeScalarView(scalars.prefix(while: isPlain)))
+            guard !key.isEmpty else { return nil }
+            scalars = scalars.dropFirst(key.unicodeScalars.count)
+            return key
+        }
+        while let first = scalars.first {
+            if first == "[" {
+                scalars = scalars.dropFirst()
+                if scalars.first == "\"" {
+                    scalars = scalars.dropFirst()
+                    var key = String.UnicodeScalarView()
+                    var closed = false
+                    while let s = scalars.popFirst() {
+                        if s == "\\" {
+                            guard let escaped = scalars.popFirst() else { return nil }
+                            key.append(escaped)
+                        } else if s == "\"" {
+                            closed = true
+                            break
+                        } else {
+                            key.append(s)
+                        }
+                    }
+                    guard closed, scalars.popFirst() == "]" else { return nil }
+                    components.append(.key(String(key)))
+                } else {
+                    let digits = String(String.UnicodeScalarView(scalars.prefix { ("0"..."9").contains($0) }))
+                    scalars = scalars.dropFirst(digits.unicodeScalars.count)
+                    guard let index = Int(digits), scalars.popFirst() == "]" else { return nil }
+                    components.append(.index(index))
+                }
+            } else if components.isEmpty || first == "." {
+                if first == "." {
+                    guard !components.isEmpty else { return nil }
+                    scalars = scalars.dropFirst()
+                }
+                guard let key = plainKey() else { return nil }
+                components.append(.key(key))
+            } else {
+                return nil
+            }
+        }
+        guard !components.isEmpty else { return nil }
+        self.init(components)
+    }
 }
 
 extension JSONValue {

@@ -178,7 +178,7 @@ extension Pipeline {
                 report.diagnostics += error.diagnostics
                 return finish(.badInput)
             }
-            let result = runner.reuse(resolved, input: input, previous: previousLock, folder: folder)
+            let result = runner.reuse(resolved, input: input, previous: previousLock, previousReport: previousReport, folder: folder)
                 ?? runner.run(resolved, input: input, invalidIsError: false)
             report.mappers.append(result.record)
             if result.record.outcome == .failed {
@@ -325,6 +325,24 @@ extension Pipeline.GatherReport {
 }
 
 extension Diagnostic {
+    /// A diagnostic read back from a report's ``jsonValue``; `nil` when `json` is not one.
+    init?(jsonValue json: JSONValue) {
+        guard let severity = json["severity"]?.stringValue.flatMap(Severity.init(rawValue:)), let message = json["message"]?.stringValue else { return nil }
+        func int(_ key: String) -> Int? { json[key]?.numberValue?.intValue }
+        let file = json["file"]?.stringValue
+        let path = json["path"]?.stringValue
+        var location: SourceLocation?
+        if file != nil || path != nil || int("line") != nil || int("byte") != nil {
+            var jsonPath: JSONPath?
+            if let path {
+                guard let parsed = JSONPath(parsing: path) else { return nil }
+                jsonPath = parsed
+            }
+            location = SourceLocation(file: file, jsonPath: jsonPath, line: int("line"), column: int("column"), byteOffset: int("byte"))
+        }
+        self.init(severity, message, at: location)
+    }
+
     /// The diagnostic as JSON, for reports.
     public var jsonValue: JSONValue {
         [

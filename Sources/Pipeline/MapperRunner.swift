@@ -93,8 +93,10 @@ struct MapperRunner {
     }
 
     /// Earlier outputs of this mapper in `folder`, when `previous` shows they came from the same version and settings
-    /// and every recorded read of `input` still gives the same digest, and the files are the ones recorded.
-    func reuse(_ resolved: Resolver.ResolvedMapper, input: MapperInput, previous: LockFile?, folder: OutputFolder) -> Result? {
+    /// and every recorded read of `input` still gives the same digest, and the files are the ones recorded. The
+    /// earlier report must name that run with its diagnostics, which the reused record carries again (a rerun reports
+    /// the warnings the mapping gave); without it the mapper runs.
+    func reuse(_ resolved: Resolver.ResolvedMapper, input: MapperInput, previous: LockFile?, previousReport: JSONValue?, folder: OutputFolder) -> Result? {
         guard let previous else { return nil }
         let mine = previous.outputs.filter { DocumentKind(fileName: $0.key) != nil && $0.key.hasSuffix("_\(resolved.name).json") }
         guard !mine.isEmpty else { return nil }
@@ -121,6 +123,20 @@ struct MapperRunner {
             result.record.inputSHA256 = entry.inputSHA256
         }
         result.record.outputs = result.documents.map(\.fileName)
+        let identity = resolved.mapper.identity.description
+        guard
+            let earlier = previousReport?["mappers"]?.arrayValue?.first(where: {
+                $0["mapper"]?.stringValue == identity && $0["input_sha256"]?.stringValue == result.record.inputSHA256
+                    && ["ran", "reused"].contains($0["outcome"]?.stringValue ?? "")
+                    && Set($0["outputs"]?.arrayValue?.compactMap(\.stringValue) ?? []) == Set(result.record.outputs)
+            }),
+            let diagnostics = earlier["diagnostics"]?.arrayValue, let outputs = earlier["outputs"]?.arrayValue?.compactMap(\.stringValue)
+        else { return nil }
+        result.record.outputs = outputs
+        for json in diagnostics {
+            guard let diagnostic = Diagnostic(jsonValue: json) else { return nil }
+            result.record.diagnostics.append(diagnostic)
+        }
         if let config = try? pipeline.resolver.configs.versionConfig(for: resolved.mapper.identity) { result.release = config.schema }
         return result
     }

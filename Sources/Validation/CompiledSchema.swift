@@ -237,7 +237,7 @@ final class Node: Sendable {
     /// Whether any array keyword applies.
     let hasArrayKeywords: Bool
 
-    init(_ s: NodeSpec) {
+    init(_ s: consuming NodeSpec) {
         name = s.name
         alwaysValid = s.alwaysValid
         neverValid = s.neverValid
@@ -291,8 +291,11 @@ final class CompiledSchema: Sendable {
     let nodes: [Node]
     let root: Int
 
-    init(nodes: [NodeSpec], root: Int) {
-        self.nodes = nodes.map(Node.init)
+    init(nodes: consuming [NodeSpec], root: Int) {
+        var built: [Node] = []
+        built.reserveCapacity(nodes.count)
+        while let spec = nodes.popLast() { built.append(Node(spec)) }
+        self.nodes = built.reversed()
         self.root = root
     }
 }

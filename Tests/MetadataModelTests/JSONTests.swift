@@ -147,3 +147,21 @@ import Testing
         #expect(canonical > 1000)
     }
 }
+
+@Suite struct JSONPathTests {
+    @Test func descriptionsReadBackToTheSamePath() {
+        let paths: [JSONPath] = [
+            .root, [.key("a")], [.key("a"), .index(0), .key("b-c_d")], [.index(3), .key("x")], [.key("odd key"), .key("q\"uo\\te"), .key("")],
+            [.key("0")], [.key("é"), .index(12), .index(0)],
+        ]
+        for path in paths {
+            #expect(JSONPath(parsing: path.description) == path, "\(path)")
+        }
+    }
+
+    @Test func textThatNoPathPrintsIsRefused() {
+        for text in ["", ".a", "a.", "a..b", "[x]", "[1", "[\"a]", "a b", "$.a", "[\"a\"", "a[-1]"] {
+            #expect(JSONPath(parsing: text) == nil, "\(text)")
+        }
+    }
+}

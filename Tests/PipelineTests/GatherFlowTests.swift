@@ -84,6 +84,16 @@ import Testing
         #expect(second.mappers.map(\.outcome) == [.reused])
         #expect(try Data(contentsOf: out.appendingPathComponent("acquisition.json")) == bytes)
         #expect(try Data(contentsOf: out.appendingPathComponent("rigmap.lock")) == lock)
+        // The reused run reports the warnings the mapping gave, as the first run did.
+        #expect(!first.diagnostics.isEmpty)
+        #expect(second.diagnostics == first.diagnostics)
+        #expect(second.mappers.map(\.diagnostics) == first.mappers.map(\.diagnostics))
+
+        // Without the earlier report the earlier warnings are unknown: the mapper runs again.
+        try FileManager.default.removeItem(at: out.appendingPathComponent(Pipeline.reportFileName))
+        let withoutReport = pipeline.gather(session: dir, output: out, request: try request())
+        #expect(withoutReport.mappers.map(\.outcome) == [.ran])
+        #expect(withoutReport.diagnostics == first.diagnostics)
 
         // Changed settings: runs again.
         let changedSettings = pipeline.gather(
