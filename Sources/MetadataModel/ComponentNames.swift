@@ -11,7 +11,7 @@ extension JSONValue {
                 guard object["object_type"] != nil else { return }
                 if let name = object["name"]?.stringValue { names.append(name) }
                 let hasNewCoordinateSystem = object["local_coordinate_system"] != nil || object["global_coordinate_system"] != nil
-                for (key, member) in object where !(key == "coordinate_system" && hasNewCoordinateSystem) {
+                for (key, member) in object where member.isContainer && !(key == "coordinate_system" && hasNewCoordinateSystem) {
                     walk(member)
                 }
             default: break

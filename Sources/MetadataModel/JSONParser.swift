@@ -32,6 +32,13 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    // Members of the objects (keys, values, key bytes: one entry each per member) and of the arrays being parsed,
+    // innermost last: each container takes its members from the top of its stacks into arrays of their exact size,
+    // so no container's arrays grow (and reallocate) while it is parsed.
+    private var keyStack: [String] = []
+    private var valueStack: [JSONValue] = []
+    private var rawStack: [Range<Int>] = []  // each key's bytes in the input; empty for a key with escapes
+    private var elementStack: [JSONValue] = []
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -89,9 +96,7 @@ public struct JSONParser {
         // Keys and values are collected and the dictionary built once. Duplicate keys are found by comparing the keys'
         // bytes in the input (a length check rejects almost every pair), or through an index past 16 keys: inserting
         // into the ordered dictionary one key at a time compared each key with every earlier one as a String.
-        var keys: [String] = []
-        var values: [JSONValue] = []
-        var raw: [Range<Int>] = []  // the key's bytes in the input; empty for a key with escapes
+        let base = keyStack.count
         var lookup: [String: Int]? = nil
         while true {
             skipWhitespace()
@@ -104,16 +109,18 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = duplicate(of: key, range: range, keys: keys, raw: raw, lookup: lookup) {
-                values[existing] = value  // the first key's position, the last value (Python's json)
+            if let existing = duplicate(of: key, range: range, from: base, lookup: lookup) {
+                valueStack[existing] = value  // the first key's position, the last value (Python's json)
             } else {
-                keys.append(key)
-                values.append(value)
-                raw.append(range)
+                keyStack.append(key)
+                valueStack.append(value)
+                rawStack.append(range)
                 if lookup != nil {
-                    lookup?[key] = keys.count - 1
-                } else if keys.count > 16 {
-                    lookup = Dictionary(keys.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+                    lookup?[key] = keyStack.count - 1
+                } else if keyStack.count - base > 16 {
+                    var positions: [String: Int] = [:]
+                    for i in base..<keyStack.count { positions[keyStack[i]] = i }
+                    lookup = positions
                 }
             }
             skipWhitespace()
@@ -128,20 +135,24 @@ public struct JSONParser {
             throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
         }
         depth -= 1
-        return .object(JSONObject(uncheckedUniqueKeys: keys, values: values))
+        let object = JSONObject(uncheckedUniqueKeys: Array(keyStack[base...]), values: Array(valueStack[base...]))
+        keyStack.removeSubrange(base...)
+        valueStack.removeSubrange(base...)
+        rawStack.removeSubrange(base...)
+        return .object(object)
     }
 
-    /// The index of an earlier key equal to `key`, if any.
-    private func duplicate(of key: String, range: Range<Int>, keys: [String], raw: [Range<Int>], lookup: [String: Int]?) -> Int? {
+    /// The stack index of an earlier key of the object whose members start at `base` equal to `key`, if any.
+    private func duplicate(of key: String, range: Range<Int>, from base: Int, lookup: [String: Int]?) -> Int? {
         if let lookup { return lookup[key] }
-        for i in keys.indices {
-            let other = raw[i]
+        for i in base..<keyStack.count {
+            let other = rawStack[i]
             if !range.isEmpty && !other.isEmpty {
                 guard other.count == range.count else { continue }
                 var j = 0
                 while j < range.count && bytes[range.lowerBound + j] == bytes[other.lowerBound + j] { j += 1 }
                 if j == range.count { return i }
-            } else if keys[i] == key {
+            } else if keyStack[i] == key {
                 return i
             }
         }
@@ -151,16 +162,17 @@ public struct JSONParser {
     private mutating func parseArray() throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1
-        var array: [JSONValue] = []
         skipWhitespace()
         if peek(UInt8(ascii: "]")) {
             index += 1
             depth -= 1
-            return .array(array)
+            return .array([])
         }
+        let base = elementStack.count
         while true {
             skipWhitespace()
-            array.append(try parseValue())
+            let value = try parseValue()
+            elementStack.append(value)
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
                 index += 1
@@ -173,6 +185,8 @@ public struct JSONParser {
             throw error(index < bytes.count ? "expected ',' or ']' in array" : "unexpected end of input in array")
         }
         depth -= 1
+        let array = Array(elementStack[base...])
+        elementStack.removeSubrange(base...)
         return .array(array)
     }
 

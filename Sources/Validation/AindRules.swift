@@ -113,8 +113,9 @@ enum AindRules {
                 seen[name] = i
             }
         }
-        let names = Set(doc.instrumentComponentNames)
-        for (j, connection) in (doc["connections"]?.arrayValue ?? []).enumerated() {
+        let connections = doc["connections"]?.arrayValue ?? []
+        let names = connections.isEmpty ? [] : Set(doc.instrumentComponentNames)
+        for (j, connection) in connections.enumerated() {
             for role in ["source_device", "target_device"] {
                 guard let device = connection[role]?.stringValue, !names.contains(device) else { continue }
                 issues.append(

@@ -144,7 +144,8 @@ struct NodeSpec {
     var enumValues: [JSONValue]?
     var constValue: JSONValue?
     var required: [String] = []
-    var properties: [String: Int] = [:]
+    /// `properties`, in the schema's order.
+    var propertyList: [(name: String, node: Int)] = []
     var patternProperties: [(Pattern, Int)] = []
     var additionalProperties: Int?
     var propertyNames: Int?
@@ -199,7 +200,11 @@ final class Node: Sendable {
     let enumValues: [JSONValue]?
     let constValue: JSONValue?
     let required: [String]
-    let properties: [String: Int]
+    /// Property name → its position in ``propertyList``.
+    let propertyPositions: [String: Int]
+    /// `properties` in the schema's order: pydantic writes a model's fields in that order, so a walk of an object's
+    /// members finds each one at the next position far more often than not, without hashing its name.
+    let propertyList: [(name: String, node: Int)]
     let patternProperties: [(Pattern, Int)]
     let additionalProperties: Int?
     let propertyNames: Int?
@@ -237,6 +242,19 @@ final class Node: Sendable {
     /// Whether any array keyword applies.
     let hasArrayKeywords: Bool
 
+    /// The node of the property `key`, looked up first at `cursor` (the position after the last property found),
+    /// which moves past the property found.
+    @inline(__always)
+    func property(_ key: String, cursor: inout Int) -> Int? {
+        if cursor < propertyList.count, propertyList[cursor].name == key {
+            cursor += 1
+            return propertyList[cursor - 1].node
+        }
+        guard let position = propertyPositions[key] else { return nil }
+        cursor = position + 1
+        return propertyList[position].node
+    }
+
     init(_ s: consuming NodeSpec) {
         name = s.name
         alwaysValid = s.alwaysValid
@@ -246,7 +264,10 @@ final class Node: Sendable {
         enumValues = s.enumValues
         constValue = s.constValue
         required = s.required
-        properties = s.properties
+        var positions: [String: Int] = [:]
+        for (position, property) in s.propertyList.enumerated() { positions[property.name] = position }
+        propertyPositions = positions
+        propertyList = s.propertyList
         patternProperties = s.patternProperties
         additionalProperties = s.additionalProperties
         propertyNames = s.propertyNames
@@ -279,7 +300,7 @@ final class Node: Sendable {
         format = s.format
         isModel = s.isModel
         unitPairs = s.unitPairs
-        hasObjectKeywords = !s.required.isEmpty || !s.properties.isEmpty || !s.patternProperties.isEmpty || s.additionalProperties != nil
+        hasObjectKeywords = !s.required.isEmpty || !s.propertyList.isEmpty || !s.patternProperties.isEmpty || s.additionalProperties != nil
             || s.propertyNames != nil || !s.dependencies.isEmpty || s.minProperties != nil || s.maxProperties != nil || s.isModel
         hasArrayKeywords = s.items != nil || s.tupleItems != nil || s.additionalItems != nil || s.contains != nil || s.minItems != nil
             || s.maxItems != nil || s.uniqueItems

@@ -295,7 +295,7 @@ struct SchemaCompiler {
         if let p = s["properties"] {
             guard let props = p.objectValue else { throw fail("'properties' must be an object") }
             for key in props.keys {
-                node.properties[key] = try child("properties", key)
+                node.propertyList.append((key, try child("properties", key)))
                 propertyOrder.append(key)
             }
         }

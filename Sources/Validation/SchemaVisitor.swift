@@ -233,6 +233,7 @@ struct SchemaVisitor {
                 }
             }
         }
+        var cursor = 0
         for (key, member) in object {
             if let names = node.propertyNames {
                 if collecting { path.append(.key(key)) }
@@ -244,7 +245,7 @@ struct SchemaVisitor {
                 }
             }
             var covered = false
-            if let sub = node.properties[key] {
+            if let sub = node.property(key, cursor: &cursor) {
                 covered = true
                 // pydantic coerces a model's object_type to its own; only a discriminator looks at it.
                 if !(options.pydanticLax && key == "object_type") {

@@ -64,6 +64,8 @@ struct MergeCommand: ParsableCommand {
             throw fail(error, code: 2)
         }
         let result = pipeline.merge(documents)
+        KeptUntilExit.keep(documents.map(\.value))
+        KeptUntilExit.keep(result.outcome.merged)
         let outcome = result.outcome
         var writes: [(url: URL, bytes: [UInt8])] = []
         if let report {

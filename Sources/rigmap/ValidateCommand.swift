@@ -93,6 +93,7 @@ struct ValidateCommand: ParsableCommand {
                 }
                 continue
             }
+            KeptUntilExit.keep(document)
             let issues: [ValidationIssue]
             if let custom {
                 issues = custom.validate(document)

@@ -105,6 +105,11 @@ import Testing
         let wide = try JSONParser.parse("{\(many), \"k3\": 33, \"k19\": 99, \"new\": 1}")
         #expect(wide["k3"] == 33 && wide["k19"] == 99 && wide.objectValue?.count == 21)
         #expect(wide.objectValue?.keys.last == "new" && wide.objectValue?.keys[3] == "k3")
+        // Nested containers keep their members apart, duplicates included.
+        let nested = try JSONParser.parse(#"{"a": [1, {"a": 2, "b": [3, {"a": 4, "a": 5}], "a": 6}, 7], "b": {}, "a": [[], [8]]}"#)
+        #expect(JSONWriter.compactString(nested) == #"{"a":[[],[8]],"b":{}}"#)
+        let inner = try JSONParser.parse(#"[{"x": [1, 2], "y": {"x": 0, "y": [3], "x": 9}}, [4, {"z": 5}], 6]"#)
+        #expect(JSONWriter.compactString(inner) == #"[{"x":[1,2],"y":{"x":9,"y":[3]}},[4,{"z":5}],6]"#)
     }
 
     @Test func escapesAndSurrogatePairsDecode() throws {
