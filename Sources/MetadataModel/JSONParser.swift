@@ -39,6 +39,12 @@ public struct JSONParser {
     private var valueStack: [JSONValue] = []
     private var rawStack: [Range<Int>] = []  // each key's bytes in the input; empty for a key with escapes
     private var elementStack: [JSONValue] = []
+    // Object keys seen recently, by a hash of their bytes: a document repeats a few dozen keys hundreds of thousands
+    // of times, and a key found here is the same String again (no decoding, no allocation; equal storage compares
+    // fast). A slot holds the key's bytes in the input and its String; a newer key of the same hash replaces it.
+    private var keyCacheRanges = [Range<Int>](repeating: 0..<0, count: JSONParser.keyCacheSize)
+    private var keyCacheStrings = [String](repeating: "", count: JSONParser.keyCacheSize)
+    private static let keyCacheSize = 1024
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -102,7 +108,7 @@ public struct JSONParser {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
             let keyStart = index
-            let (key, escaped) = try parseStringFlagged()
+            let (key, escaped) = try parseKey()
             let range = escaped ? (keyStart..<keyStart) : ((keyStart + 1)..<(index - 1))
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(key)\"") }
@@ -201,6 +207,44 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         try parseStringFlagged().value
+    }
+
+    /// An object key: a plain ASCII key is taken from the key cache when it is there; any other string is read by
+    /// ``parseStringFlagged()``.
+    private mutating func parseKey() throws(JSONSyntaxError) -> (value: String, escaped: Bool) {
+        let start = index + 1
+        // FNV-1a over the key's bytes while looking for its end; anything but plain ASCII takes the general path.
+        let (end, hash) = bytes.withUnsafeBufferPointer { buffer -> (Int, UInt32) in
+            var i = start
+            var hash: UInt32 = 2_166_136_261
+            while i < buffer.count {
+                let b = buffer[i]
+                if b == 0x22 { return (i, hash) }
+                if b == 0x5C || b < 0x20 || b >= 0x80 { return (-1, 0) }
+                hash = (hash ^ UInt32(b)) &* 16_777_619
+                i += 1
+            }
+            return (-1, 0)
+        }
+        guard end >= 0 else { return try parseStringFlagged() }
+        let slot = Int(hash & UInt32(JSONParser.keyCacheSize - 1))
+        let cached = keyCacheRanges[slot]
+        let length = end - start
+        if cached.count == length, length > 0 {
+            let same = bytes.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return false }
+                return bytesEqual(base + cached.lowerBound, base + start, length)
+            }
+            if same {
+                index = end + 1
+                return (keyCacheStrings[slot], false)
+            }
+        }
+        let key = String(decoding: bytes[start..<end], as: UTF8.self)
+        keyCacheRanges[slot] = start..<end
+        keyCacheStrings[slot] = key
+        index = end + 1
+        return (key, false)
     }
 
     /// A string, and whether it held escapes.
@@ -408,4 +452,15 @@ public struct JSONParser {
         }
         return TextPosition(offset: offset, line: line, column: offset - lineStart + 1)
     }
+}
+
+/// Whether `count` bytes at `a` and `b` are equal.
+@inline(__always)
+private func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var i = 0
+    while i < count {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
 }

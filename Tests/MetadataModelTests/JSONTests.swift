@@ -112,6 +112,18 @@ import Testing
         #expect(JSONWriter.compactString(inner) == #"[{"x":[1,2],"y":{"x":9,"y":[3]}},[4,{"z":5}],6]"#)
     }
 
+    /// Keys are cached by a hash of their bytes: thousands of distinct keys (colliding in the cache) and repeated ones,
+    /// escaped spellings and non-ASCII keys all come back as written.
+    @Test func manyDistinctAndRepeatedKeysReadBackExactly() throws {
+        let names = (0..<3000).map { String(format: "k%04d", $0) } + ["", "a", "ab", "a\\u0062", "é", "naïve", "k0001 "]
+        let expected = names.map { $0 == "a\\u0062" ? "ab" : $0 }
+        let members = zip(names, names.indices).map { "{\"\($0)\": \($1), \"object_type\": \"x\"}" }
+        let value = try JSONParser.parse("[" + (members + members).joined(separator: ",") + "]")
+        let read = value.arrayValue?.compactMap { $0.objectValue?.keys.first } ?? []
+        #expect(read == expected + expected)
+        #expect(value.arrayValue?.allSatisfy { $0.objectValue?.keys.last == "object_type" } == true)
+    }
+
     @Test func escapesAndSurrogatePairsDecode() throws {
         let value = try JSONParser.parse(#""\u00e9\ud83d\ude00\n\/""#)
         #expect(value == .string("é😀\n/"))
