@@ -49,6 +49,27 @@ public enum DocumentKind: String, Sendable, Hashable, CaseIterable, Comparable, 
         self = kind
     }
 
+    /// The kind named by the first `"object_type"` member in the opening bytes of a JSON document (pydantic writes it
+    /// first), if that names a kind. A hint for starting work early, never a decision: a document's kind is
+    /// ``init(of:)`` of its parsed value.
+    public init?(sniffing head: [UInt8]) {
+        guard let marker = head.firstRange(of: Array("\"object_type\"".utf8)) else { return nil }
+        var i = marker.upperBound
+        func skipSpace() {
+            while i < head.count, head[i] == 0x20 || head[i] == 0x09 || head[i] == 0x0A || head[i] == 0x0D { i += 1 }
+        }
+        skipSpace()
+        guard i < head.count, head[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        skipSpace()
+        guard i < head.count, head[i] == UInt8(ascii: "\"") else { return nil }
+        i += 1
+        let start = i
+        while i < head.count, head[i] != UInt8(ascii: "\""), head[i] != UInt8(ascii: "\\") { i += 1 }
+        guard i < head.count, head[i] == UInt8(ascii: "\"") else { return nil }
+        self.init(objectType: String(decoding: head[start..<i], as: UTF8.self))
+    }
+
     /// The kind of a document, from its `object_type`.
     public init?(of document: JSONValue) {
         guard let type = document["object_type"]?.stringValue else { return nil }

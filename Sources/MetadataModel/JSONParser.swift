@@ -417,12 +417,16 @@ public struct JSONParser {
         }
     }
 
-    private mutating func expectWord(_ word: String) throws(JSONSyntaxError) {
-        let w = Array(word.utf8)
-        guard index + w.count <= bytes.count, bytes[index..<(index + w.count)].elementsEqual(w) else {
-            throw error("invalid literal, expected '\(word)'")
+    /// `true`, `false` or `null` at the cursor, compared on bytes (no array per literal).
+    private mutating func expectWord(_ word: StaticString) throws(JSONSyntaxError) {
+        let count = word.utf8CodeUnitCount
+        let matches = index + count <= bytes.count && bytes.withUnsafeBufferPointer { buffer in
+            var i = 0
+            while i < count, buffer[index + i] == word.utf8Start[i] { i += 1 }
+            return i == count
         }
-        index += w.count
+        guard matches else { throw error("invalid literal, expected '\(word)'") }
+        index += count
     }
 
     private func describe(_ byte: UInt8) -> String {

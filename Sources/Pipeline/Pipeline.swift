@@ -50,6 +50,18 @@ public struct Pipeline: Sendable {
         }
     }
 
+    /// Starts compiling, on another thread, the aind-data-schema validators the documents in `files` will need (the
+    /// kind each names in its first 4 KiB: ``DocumentKind/init(sniffing:)``), so that compiling overlaps reading and
+    /// parsing them. Only a matter of time: an unreadable file or a wrong hint changes nothing else.
+    public static func prepareValidation(of files: [String], release: SchemaRelease = .newest) {
+        var kinds = Set<DocumentKind>()
+        for file in files where kinds.count < DocumentKind.allCases.count {
+            guard let head = try? FileSystem.read(file, ranges: [0...4095]).parts.first, let kind = DocumentKind(sniffing: head) else { continue }
+            kinds.insert(kind)
+        }
+        for kind in kinds.sorted() { AindValidator.prepare(kind, release: release) }
+    }
+
     /// A mapper context for a run: the job's time zone, and input contracts checked by the JSON Schema validator.
     public static func context(timeZone: String? = nil) -> MapperContext {
         MapperContext(timeZone: timeZone, contractChecker: checkContract)

@@ -1,5 +1,6 @@
 import Foundation
 import MetadataModel
+import Synchronization
 
 /// Reading JSON files with located errors, and writing files all-or-nothing.
 public enum JSONDocument {
@@ -13,6 +14,17 @@ public enum JSONDocument {
             throw DiagnosticError("cannot read file: \(error.reason)", at: SourceLocation(file: name))
         }
         return try parse(bytes, displayName: name)
+    }
+
+    /// Reads and parses several JSON files at once, on as many threads as there are processors; each result in the
+    /// order of `files`, as ``read(_:displayName:)`` gives it.
+    public static func readAll(_ files: [(url: URL, displayName: String)]) -> [Result<JSONValue, DiagnosticError>] {
+        let results = Mutex<[Result<JSONValue, DiagnosticError>?]>(Array(repeating: nil, count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            let result = Result { () throws(DiagnosticError) -> JSONValue in try read(files[i].url, displayName: files[i].displayName) }
+            results.withLock { $0[i] = result }
+        }
+        return results.withLock { $0.map { $0 ?? .failure(DiagnosticError("not read")) } }
     }
 
     /// Parses JSON bytes, naming `displayName` in errors.

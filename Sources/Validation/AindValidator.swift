@@ -1,4 +1,5 @@
 import AindSchemas
+import Dispatch
 import MetadataModel
 import Synchronization
 
@@ -56,20 +57,25 @@ public enum AindValidator {
     }
 
     /// The compiled validator of one kind in one release, compiled on first use and shared by every thread (a
-    /// `rigmap map` of an acquisition never compiles the instrument's).
+    /// `rigmap map` of an acquisition never compiles the instrument's). A caller that asks while another thread
+    /// compiles it (``prepare(_:release:)`` or a concurrent validation) waits for that compilation.
     static func validator(for kind: DocumentKind, release: SchemaRelease) throws -> JSONSchemaValidator {
-        let key = "\(release.version)/\(kind.rawValue)"
-        if let cached = cache.withLock({ $0[key] }) { return cached }
-        let schema = try release.schema(kind)
-        let compiled = try JSONSchemaValidator(schema: patch(schema.root), options: .init(pydanticLax: true))
-        return cache.withLock { cache in
-            if let existing = cache[key] { return existing }
-            cache[key] = compiled
-            return compiled
-        }
+        try compiled.validator(for: kind, release: release)
     }
 
-    private static let cache = Mutex<[String: JSONSchemaValidator]>([:])
+    /// Starts compiling the validator of `kind` under `release` on another thread and returns at once, so that the
+    /// compilation overlaps reading and parsing the documents; a later validation of that kind waits for it rather
+    /// than compiling again. Only a matter of time: validating without it, or preparing a kind never used, gives the
+    /// same results.
+    public static func prepare(_ kind: DocumentKind, release: SchemaRelease = .newest) {
+        compiled.prepare(kind, release: release)
+    }
+
+    /// The process's compiled validators.
+    static let compiled = CompiledValidators { kind, release in
+        let schema = try release.schema(kind)
+        return try JSONSchemaValidator(schema: patch(schema.root), options: .init(pydanticLax: true))
+    }
 
     /// Whether the schemas of every kind in every carried release compile (checked by the tests).
     public static var schemasCompiled: Bool {
@@ -90,5 +96,62 @@ public enum AindValidator {
         }
         root["properties"] = .object(properties)
         return .object(root)
+    }
+}
+
+/// Validators by kind and release, each compiled once: by the first thread that asks for it, or on a background
+/// thread by ``prepare(_:release:)``; every other thread that asks meanwhile waits for that compilation.
+final class CompiledValidators: Sendable {
+    typealias Compile = @Sendable (DocumentKind, SchemaRelease) throws -> JSONSchemaValidator
+
+    private let compile: Compile
+    private let compilations = Mutex<[String: Compilation]>([:])
+
+    init(compile: @escaping Compile) {
+        self.compile = compile
+    }
+
+    func validator(for kind: DocumentKind, release: SchemaRelease) throws -> JSONSchemaValidator {
+        let (compilation, owner) = compilation(for: kind, release: release)
+        if owner { compilation.run { try compile(kind, release) } }
+        return try compilation.wait()
+    }
+
+    func prepare(_ kind: DocumentKind, release: SchemaRelease) {
+        let (compilation, owner) = compilation(for: kind, release: release)
+        guard owner else { return }
+        let compile = self.compile
+        DispatchQueue.global().async { compilation.run { try compile(kind, release) } }
+    }
+
+    /// The compilation of `kind` under `release`, and whether the caller created it (and so must run it).
+    private func compilation(for kind: DocumentKind, release: SchemaRelease) -> (Compilation, owner: Bool) {
+        let key = "\(release.version)/\(kind.rawValue)"
+        return compilations.withLock { compilations in
+            if let existing = compilations[key] { return (existing, false) }
+            let created = Compilation()
+            compilations[key] = created
+            return (created, true)
+        }
+    }
+
+    /// One validator's compilation: run once, by the thread that created it; waited for by every other.
+    private final class Compilation: Sendable {
+        private let finished = DispatchGroup()
+        private let result = Mutex<Result<JSONSchemaValidator, any Error>?>(nil)
+
+        init() { finished.enter() }
+
+        func run(_ body: () throws -> JSONSchemaValidator) {
+            let outcome = Result { try body() }
+            result.withLock { $0 = outcome }
+            finished.leave()
+        }
+
+        func wait() throws -> JSONSchemaValidator {
+            finished.wait()
+            guard let outcome = result.withLock({ $0 }) else { preconditionFailure("a finished compilation has a result") }
+            return try outcome.get()
+        }
     }
 }

@@ -220,43 +220,35 @@ struct SchemaCompiler {
             throw fail("a schema must be an object or a boolean")
         }
         guard case .object(let s) = schema else { return node }
+        let k = SchemaKeywords(s)
         var base = inherited
-        if !(draft7 && s["$ref"] != nil), let id = s["$id"]?.stringValue {
+        if !(draft7 && k.ref != nil), let id = k.id?.stringValue {
             base = URIReference(id).resolved(against: inherited).withoutFragment
         }
-        func child(_ tokens: String...) throws(SchemaCompileError) -> Int {
-            var value: JSONValue? = schema
-            for token in tokens {
-                switch value {
-                case .object(let o)?: value = o[token]
-                case .array(let a)?: value = Int(token).flatMap { a.indices.contains($0) ? a[$0] : nil }
-                default: value = nil
-                }
-            }
-            let at = Location(document: location.document, pointer: location.pointer + tokens)
-            guard let value else { throw SchemaCompileError(pointer: SchemaCompiler.pointerString(at.pointer), message: "nothing at this location") }
-            return try compileInline(value, at: at, base: base, memoize: false)
+        /// The subschema `value`, found under `tokens` of this one.
+        func child(_ value: JSONValue, _ tokens: String...) throws(SchemaCompileError) -> Int {
+            try compileInline(value, at: Location(document: location.document, pointer: location.pointer + tokens), base: base, memoize: false)
         }
-        func nonNegativeInt(_ key: String) throws(SchemaCompileError) -> Int? {
-            guard let v = s[key] else { return nil }
+        func nonNegativeInt(_ v: JSONValue?, _ key: String) throws(SchemaCompileError) -> Int? {
+            guard let v else { return nil }
             guard let n = v.numberValue, let i = Int(exactly: n.doubleValue), i >= 0 else { throw fail("'\(key)' must be a non-negative integer") }
             return i
         }
-        func number(_ key: String) throws(SchemaCompileError) -> Double? {
-            guard let v = s[key] else { return nil }
+        func number(_ v: JSONValue?, _ key: String) throws(SchemaCompileError) -> Double? {
+            guard let v else { return nil }
             guard let n = v.numberValue else { throw fail("'\(key)' must be a number") }
             return n.doubleValue
         }
-        func schemaList(_ key: String) throws(SchemaCompileError) -> [Int]? {
-            guard let v = s[key] else { return nil }
+        func schemaList(_ v: JSONValue?, _ key: String) throws(SchemaCompileError) -> [Int]? {
+            guard let v else { return nil }
             guard let list = v.arrayValue, !list.isEmpty else { throw fail("'\(key)' must be a non-empty array of schemas") }
             var out: [Int] = []
-            for i in list.indices { out.append(try child(key, String(i))) }
+            for (i, sub) in list.enumerated() { out.append(try child(sub, key, String(i))) }
             return out
         }
-        node.name = s["title"]?.stringValue ?? (location.pointer.count >= 2 && ["$defs", "definitions"].contains(location.pointer[location.pointer.count - 2]) ? location.pointer.last : nil)
+        node.name = k.title?.stringValue ?? (location.pointer.count >= 2 && ["$defs", "definitions"].contains(location.pointer[location.pointer.count - 2]) ? location.pointer.last : nil)
 
-        if let ref = s["$ref"] {
+        if let ref = k.ref {
             guard let text = ref.stringValue else { throw fail("'$ref' must be a string") }
             guard let target = resolveCached(text, base: base) else {
                 throw fail("reference '\(text)' does not resolve (only references within the schema and to given documents are supported)")
@@ -264,7 +256,7 @@ struct SchemaCompiler {
             node.ref = try compile(at: target.location, base: target.base)
             if draft7 { return node }  // draft-07: $ref overrides every sibling keyword
         }
-        if let type = s["type"] {
+        if let type = k.type {
             var set = TypeSet()
             if let one = type.stringValue {
                 guard let t = TypeSet.named(one) else { throw fail("unknown type '\(one)'") }
@@ -279,12 +271,12 @@ struct SchemaCompiler {
             }
             node.types = set
         }
-        if let e = s["enum"] {
+        if let e = k.enumValues {
             guard let list = e.arrayValue else { throw fail("'enum' must be an array") }
             node.enumValues = list
         }
-        node.constValue = s["const"]
-        if let r = s["required"] {
+        node.constValue = k.constValue
+        if let r = k.required {
             guard let list = r.arrayValue else { throw fail("'required' must be an array of strings") }
             for item in list {
                 guard let key = item.stringValue else { throw fail("'required' must be an array of strings") }
@@ -292,65 +284,69 @@ struct SchemaCompiler {
             }
         }
         var propertyOrder: [String] = []
-        if let p = s["properties"] {
+        if let p = k.properties {
             guard let props = p.objectValue else { throw fail("'properties' must be an object") }
-            for key in props.keys {
-                node.propertyList.append((key, try child("properties", key)))
+            for (key, sub) in props {
+                node.propertyList.append((key, try child(sub, "properties", key)))
                 propertyOrder.append(key)
             }
         }
-        if let p = s["patternProperties"] {
+        if let p = k.patternProperties {
             guard let props = p.objectValue else { throw fail("'patternProperties' must be an object") }
-            for key in props.keys {
+            for (key, sub) in props {
                 guard let pattern = Pattern(key) else { throw fail("invalid pattern '\(key)' in patternProperties") }
-                node.patternProperties.append((pattern, try child("patternProperties", key)))
+                node.patternProperties.append((pattern, try child(sub, "patternProperties", key)))
             }
         }
-        if s["additionalProperties"] != nil { node.additionalProperties = try child("additionalProperties") }
-        if s["propertyNames"] != nil { node.propertyNames = try child("propertyNames") }
-        if let d = s["dependencies"] {
+        if let sub = k.additionalProperties { node.additionalProperties = try child(sub, "additionalProperties") }
+        if let sub = k.propertyNames { node.propertyNames = try child(sub, "propertyNames") }
+        if let d = k.dependencies {
             guard let deps = d.objectValue else { throw fail("'dependencies' must be an object") }
             for (key, value) in deps {
                 if let list = value.arrayValue {
                     node.dependencies.append((key, .properties(list.compactMap(\.stringValue))))
                 } else {
-                    node.dependencies.append((key, .schema(try child("dependencies", key))))
+                    node.dependencies.append((key, .schema(try child(value, "dependencies", key))))
                 }
             }
         }
-        node.minProperties = try nonNegativeInt("minProperties")
-        node.maxProperties = try nonNegativeInt("maxProperties")
-        if let items = s["items"] {
+        node.minProperties = try nonNegativeInt(k.minProperties, "minProperties")
+        node.maxProperties = try nonNegativeInt(k.maxProperties, "maxProperties")
+        if let items = k.items {
             if let list = items.arrayValue {
-                node.tupleItems = try list.indices.map { (i) throws(SchemaCompileError) -> Int in try child("items", String(i)) }
-                if s["additionalItems"] != nil { node.additionalItems = try child("additionalItems") }
-            } else if s["prefixItems"] != nil {
-                node.additionalItems = try child("items")  // 2020-12: `items` applies after `prefixItems`
+                var tuple: [Int] = []
+                for (i, sub) in list.enumerated() { tuple.append(try child(sub, "items", String(i))) }
+                node.tupleItems = tuple
+                if let sub = k.additionalItems { node.additionalItems = try child(sub, "additionalItems") }
+            } else if k.prefixItems != nil {
+                node.additionalItems = try child(items, "items")  // 2020-12: `items` applies after `prefixItems`
             } else {
-                node.items = try child("items")
+                node.items = try child(items, "items")
             }
         }
-        if let prefix = s["prefixItems"] {
+        if let prefix = k.prefixItems {
             guard let list = prefix.arrayValue else { throw fail("'prefixItems' must be an array") }
-            node.tupleItems = try list.indices.map { (i) throws(SchemaCompileError) -> Int in try child("prefixItems", String(i)) }
+            var tuple: [Int] = []
+            for (i, sub) in list.enumerated() { tuple.append(try child(sub, "prefixItems", String(i))) }
+            node.tupleItems = tuple
         }
-        if s["contains"] != nil { node.contains = try child("contains") }
-        node.minItems = try nonNegativeInt("minItems")
-        node.maxItems = try nonNegativeInt("maxItems")
-        if let u = s["uniqueItems"] {
+        if let sub = k.contains { node.contains = try child(sub, "contains") }
+        node.minItems = try nonNegativeInt(k.minItems, "minItems")
+        node.maxItems = try nonNegativeInt(k.maxItems, "maxItems")
+        if let u = k.uniqueItems {
             guard let b = u.boolValue else { throw fail("'uniqueItems' must be a boolean") }
             node.uniqueItems = b
         }
-        node.anyOf = try schemaList("anyOf")
-        node.oneOf = try schemaList("oneOf")
-        node.allOf = try schemaList("allOf")
-        if s["not"] != nil { node.not = try child("not") }
-        if s["if"] != nil {
-            node.ifNode = try child("if")
-            if s["then"] != nil { node.thenNode = try child("then") }
-            if s["else"] != nil { node.elseNode = try child("else") }
+        node.anyOf = try schemaList(k.anyOf, "anyOf")
+        node.oneOf = try schemaList(k.oneOf, "oneOf")
+        node.allOf = try schemaList(k.allOf, "allOf")
+        if let sub = k.not { node.not = try child(sub, "not") }
+        if let sub = k.ifSchema {
+            node.ifNode = try child(sub, "if")
+            if let then = k.thenSchema { node.thenNode = try child(then, "then") }
+            if let otherwise = k.elseSchema { node.elseNode = try child(otherwise, "else") }
         }
-        if let d = s["discriminator"] {
+        if let d = k.discriminator {
             guard let property = d["propertyName"]?.stringValue else { throw fail("'discriminator.propertyName' must be a string") }
             var mapping: [String: Int] = [:]
             for (value, target) in d["mapping"]?.objectValue ?? [:] {
@@ -361,34 +357,34 @@ struct SchemaCompiler {
             }
             node.discriminator = (property, mapping)
         }
-        node.minimum = try number("minimum")
-        node.maximum = try number("maximum")
+        node.minimum = try number(k.minimum, "minimum")
+        node.maximum = try number(k.maximum, "maximum")
         // Draft-04 boolean form: `exclusiveMinimum: true` makes `minimum` exclusive.
-        if case .bool(let b)? = s["exclusiveMinimum"] {
+        if case .bool(let b)? = k.exclusiveMinimum {
             if b { node.exclusiveMinimum = node.minimum; node.minimum = nil }
         } else {
-            node.exclusiveMinimum = try number("exclusiveMinimum")
+            node.exclusiveMinimum = try number(k.exclusiveMinimum, "exclusiveMinimum")
         }
-        if case .bool(let b)? = s["exclusiveMaximum"] {
+        if case .bool(let b)? = k.exclusiveMaximum {
             if b { node.exclusiveMaximum = node.maximum; node.maximum = nil }
         } else {
-            node.exclusiveMaximum = try number("exclusiveMaximum")
+            node.exclusiveMaximum = try number(k.exclusiveMaximum, "exclusiveMaximum")
         }
-        if let m = try number("multipleOf") {
+        if let m = try number(k.multipleOf, "multipleOf") {
             guard m > 0 else { throw fail("'multipleOf' must be greater than 0") }
             node.multipleOf = m
         }
-        node.minLength = try nonNegativeInt("minLength")
-        node.maxLength = try nonNegativeInt("maxLength")
-        if let p = s["pattern"] {
+        node.minLength = try nonNegativeInt(k.minLength, "minLength")
+        node.maxLength = try nonNegativeInt(k.maxLength, "maxLength")
+        if let p = k.pattern {
             guard let text = p.stringValue, let pattern = Pattern(text) else { throw fail("'pattern' must be a valid regular expression") }
             node.pattern = pattern
         }
-        if let f = s["format"] {
+        if let f = k.format {
             guard let text = f.stringValue else { throw fail("'format' must be a string") }
             node.format = Format(text)
         }
-        if let props = s["properties"]?.objectValue, props["object_type"] != nil {
+        if let props = k.properties?.objectValue, props["object_type"] != nil {
             node.isModel = true
             node.unitPairs = unitPairs(propertyOrder, props, base: base)
         }
@@ -456,6 +452,62 @@ struct SchemaCompiler {
                     state[target] = 1
                     stack.append((target, inPlace(nodes[target]), 0))
                 }
+            }
+        }
+    }
+}
+
+/// The keywords of one schema object the compiler reads, found in one pass over its members: looking each of some
+/// forty keywords up by hash cost more than the rest of compiling a node.
+struct SchemaKeywords {
+    var ref, id, title, type, enumValues, constValue, required: JSONValue?
+    var properties, patternProperties, additionalProperties, propertyNames, dependencies: JSONValue?
+    var minProperties, maxProperties, items, additionalItems, prefixItems, contains, minItems, maxItems, uniqueItems: JSONValue?
+    var anyOf, oneOf, allOf, not, ifSchema, thenSchema, elseSchema, discriminator: JSONValue?
+    var minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, minLength, maxLength, pattern, format: JSONValue?
+
+    init(_ object: JSONObject) {
+        for (key, value) in object {
+            switch key {
+            case "type": type = value
+            case "$ref": ref = value
+            case "title": title = value
+            case "properties": properties = value
+            case "required": required = value
+            case "anyOf": anyOf = value
+            case "items": items = value
+            case "enum": enumValues = value
+            case "const": constValue = value
+            case "additionalProperties": additionalProperties = value
+            case "allOf": allOf = value
+            case "oneOf": oneOf = value
+            case "discriminator": discriminator = value
+            case "format": format = value
+            case "pattern": pattern = value
+            case "minimum": minimum = value
+            case "maximum": maximum = value
+            case "exclusiveMinimum": exclusiveMinimum = value
+            case "exclusiveMaximum": exclusiveMaximum = value
+            case "minItems": minItems = value
+            case "maxItems": maxItems = value
+            case "minLength": minLength = value
+            case "maxLength": maxLength = value
+            case "$id": id = value
+            case "patternProperties": patternProperties = value
+            case "propertyNames": propertyNames = value
+            case "dependencies": dependencies = value
+            case "minProperties": minProperties = value
+            case "maxProperties": maxProperties = value
+            case "additionalItems": additionalItems = value
+            case "prefixItems": prefixItems = value
+            case "contains": contains = value
+            case "uniqueItems": uniqueItems = value
+            case "not": not = value
+            case "if": ifSchema = value
+            case "then": thenSchema = value
+            case "else": elseSchema = value
+            case "multipleOf": multipleOf = value
+            default: break  // annotations (description, default, examples…) and unknown keywords
             }
         }
     }

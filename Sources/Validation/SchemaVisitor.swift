@@ -248,7 +248,7 @@ struct SchemaVisitor {
             if let sub = node.property(key, cursor: &cursor) {
                 covered = true
                 // pydantic coerces a model's object_type to its own; only a discriminator looks at it.
-                if !(options.pydanticLax && key == "object_type") {
+                if !(options.pydanticLax && key.utf8.count == 11 && key == "object_type") {
                     if collecting { path.append(.key(key)) }
                     let valid = validate(member, sub)
                     if collecting { path.removeLast() }

@@ -46,13 +46,13 @@ struct MergeCommand: ParsableCommand {
             if PathIdentity.of(report) == PathIdentity.of(output) { throw usage("--output and --report name the same file") }
         }
 
+        Pipeline.prepareValidation(of: files)
         var documents: [(name: String, value: JSONValue)] = []
         var unreadable: [Diagnostic] = []
-        for file in files {
-            do {
-                documents.append((file, try JSONDocument.read(URL(fileURLWithPath: file), displayName: file)))
-            } catch {
-                unreadable += error.diagnostics
+        for (file, read) in zip(files, JSONDocument.readAll(files.map { (URL(fileURLWithPath: $0), $0) })) {
+            switch read {
+            case .success(let value): documents.append((file, value))
+            case .failure(let error): unreadable += error.diagnostics
             }
         }
         if !unreadable.isEmpty { throw fail(DiagnosticError(unreadable), code: 2) }

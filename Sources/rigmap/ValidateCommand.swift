@@ -2,6 +2,7 @@ import ArgumentParser
 import AindSchemas
 import Foundation
 import MetadataModel
+import Pipeline
 import RigMapperCore
 import Validation
 
@@ -75,6 +76,9 @@ struct ValidateCommand: ParsableCommand {
                 printError("\(schema): error: \(error) (a configuration error, not a problem with the data)")
                 throw ExitCode(2)
             }
+        }
+        if custom == nil {
+            if let forcedKind { AindValidator.prepare(forcedKind) } else { Pipeline.prepareValidation(of: files) }
         }
         var unreadable = false
         var invalid = false

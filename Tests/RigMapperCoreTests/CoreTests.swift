@@ -188,3 +188,30 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
         #expect(left == ["a.json", "b.json", "blocked.json"])
     }
 }
+
+@Suite struct ReadAllTests {
+    /// Files read at once come back in the order given, each parsed or refused exactly as reading it alone would.
+    @Test func resultsKeepTheirFilesOrderAndErrors() throws {
+        let dir = try makeTemporaryFolder()
+        var files: [(url: URL, displayName: String)] = []
+        for i in 0..<12 {
+            let url = dir.appendingPathComponent("doc\(i).json")
+            let text = i % 4 == 3 ? "{\"n\": \(i),\n  \"broken\" }" : "{\"n\": \(i), \"items\": [\(Array(repeating: "1", count: i * 100).joined(separator: ","))]}"
+            try Data(text.utf8).write(to: url)
+            files.append((url, "doc\(i).json"))
+        }
+        files.append((dir.appendingPathComponent("missing.json"), "missing.json"))
+        let results = JSONDocument.readAll(files)
+        #expect(results.count == files.count)
+        for (file, result) in zip(files, results) {
+            let alone = Result { () throws(DiagnosticError) -> JSONValue in try JSONDocument.read(file.url, displayName: file.displayName) }
+            switch (result, alone) {
+            case (.success(let a), .success(let b)): #expect(a == b)
+            case (.failure(let a), .failure(let b)): #expect(a.description == b.description && a.description.contains(file.displayName))
+            default: Issue.record("\(file.displayName): read at once and alone disagree")
+            }
+        }
+        #expect(results.filter { if case .failure = $0 { true } else { false } }.count == 4)
+        if case .success(let fifth) = results[5] { #expect(fifth["n"] == .int(5)) } else { Issue.record("doc5.json not read") }
+    }
+}

@@ -137,7 +137,7 @@ import Testing
     }
 
     @Test func usageErrors() throws {
-        let (base, root, job) = try BatchCLITests.sessions(1)
+        let (base, root, _) = try BatchCLITests.sessions(1)
         let neither = try rigmap(["batch", "--output", base.appendingPathComponent("o").path])
         #expect(neither.status != 0 && neither.stderr.contains("give either ROOT or --manifest"))
         let badShard = try rigmap(["batch", root.path, "--output", base.appendingPathComponent("o").path, "--shard", "4/4"])

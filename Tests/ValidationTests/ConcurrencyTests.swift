@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 import MetadataModel
 import Synchronization
+import AindSchemas
 import Testing
-import Validation
+@testable import Validation
 
 /// One compiled schema validated from many threads at once gives every thread the serial answer. Run under
 /// ThreadSanitizer in CI: `swift test --sanitize=thread --filter ConcurrencyTests`.
@@ -31,5 +32,40 @@ import Validation
             #expect(issues == serial[i])
         }
         #expect(found.count == all.count)
+    }
+
+    /// A validator asked for by eight threads at once, and prepared in the background meanwhile, is compiled once per
+    /// kind; every thread gets the answer the process's shared validator gives.
+    @Test func eachKindCompilesOnceWhileThreadsWaitForIt() throws {
+        let runs = Mutex<[DocumentKind: Int]>([:])
+        let validators = CompiledValidators { kind, release in
+            runs.withLock { $0[kind, default: 0] += 1 }
+            return try JSONSchemaValidator(schema: AindValidator.patch(try release.schema(kind).root), options: .init(pydanticLax: true))
+        }
+        let documents = try exampleNames().map { try example($0) }
+            .map { edited($0) { $0.removeValue(forKey: "subject_id"); $0["modification_date"] = "never" } }
+        let expected = try documents.map { document -> [String] in
+            let kind = try #require(DocumentKind(of: document))
+            return try AindValidator.validator(for: kind, release: .newest).validate(document).map(\.description)
+        }
+        #expect(expected.contains { !$0.isEmpty })
+        validators.prepare(.instrument, release: .newest)
+        let found = Mutex<[[String]?]>(Array(repeating: nil, count: 8 * documents.count))
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            if thread == 3 { validators.prepare(.acquisition, release: .newest) }
+            for (i, document) in documents.enumerated() {
+                guard let kind = DocumentKind(of: document), let validator = try? validators.validator(for: kind, release: .newest) else { continue }
+                let issues = validator.validate(document).map(\.description)
+                found.withLock { $0[thread * documents.count + i] = issues }
+            }
+        }
+        let all = found.withLock { $0 }
+        for thread in 0..<8 {
+            for i in documents.indices {
+                #expect(all[thread * documents.count + i] == expected[i])
+            }
+        }
+        let kinds = Set(documents.compactMap { DocumentKind(of: $0) })
+        #expect(runs.withLock { $0 } == Dictionary(uniqueKeysWithValues: kinds.map { ($0, 1) }))
     }
 }
