@@ -104,18 +104,29 @@ public struct JSONParser {
         // into the ordered dictionary one key at a time compared each key with every earlier one as a String.
         let base = keyStack.count
         var lookup: [String: Int]? = nil
+        // One bit per key hash modulo 64: a key whose bit is clear cannot repeat an earlier key (most keys), so the
+        // comparison with every earlier key is skipped. Keys without a hash (escapes, non-ASCII) are always compared.
+        var seen: UInt64 = 0
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
             let keyStart = index
-            let (key, escaped) = try parseKey()
+            let (key, escaped, hash) = try parseKey()
             let range = escaped ? (keyStart..<keyStart) : ((keyStart + 1)..<(index - 1))
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(key)\"") }
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if let existing = duplicate(of: key, range: range, from: base, lookup: lookup) {
+            var mayRepeat = true
+            if let hash, seen != .max {
+                let bit: UInt64 = 1 << UInt64(hash & 63)
+                mayRepeat = seen & bit != 0
+                seen |= bit
+            } else {
+                seen = .max  // from now on every key is compared
+            }
+            if mayRepeat, let existing = duplicate(of: key, range: range, from: base, lookup: lookup) {
                 valueStack[existing] = value  // the first key's position, the last value (Python's json)
             } else {
                 keyStack.append(key)
@@ -211,7 +222,7 @@ public struct JSONParser {
 
     /// An object key: a plain ASCII key is taken from the key cache when it is there; any other string is read by
     /// ``parseStringFlagged()``.
-    private mutating func parseKey() throws(JSONSyntaxError) -> (value: String, escaped: Bool) {
+    private mutating func parseKey() throws(JSONSyntaxError) -> (value: String, escaped: Bool, hash: UInt32?) {
         let start = index + 1
         // FNV-1a over the key's bytes while looking for its end; anything but plain ASCII takes the general path.
         let (end, hash) = bytes.withUnsafeBufferPointer { buffer -> (Int, UInt32) in
@@ -226,7 +237,10 @@ public struct JSONParser {
             }
             return (-1, 0)
         }
-        guard end >= 0 else { return try parseStringFlagged() }
+        guard end >= 0 else {
+            let (value, escaped) = try parseStringFlagged()
+            return (value, escaped, nil)
+        }
         let slot = Int(hash & UInt32(JSONParser.keyCacheSize - 1))
         let cached = keyCacheRanges[slot]
         let length = end - start
@@ -237,14 +251,14 @@ public struct JSONParser {
             }
             if same {
                 index = end + 1
-                return (keyCacheStrings[slot], false)
+                return (keyCacheStrings[slot], false, hash)
             }
         }
         let key = String(decoding: bytes[start..<end], as: UTF8.self)
         keyCacheRanges[slot] = start..<end
         keyCacheStrings[slot] = key
         index = end + 1
-        return (key, false)
+        return (key, false, hash)
     }
 
     /// A string, and whether it held escapes.

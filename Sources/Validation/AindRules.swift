@@ -1,4 +1,7 @@
+import Dispatch
+import Foundation
 import MetadataModel
+import Synchronization
 
 /// The aind-data-schema 2.9.2 rules that JSON Schema cannot express, from the models' validators.
 ///
@@ -143,13 +146,26 @@ enum AindRules {
     }
 
     /// Rules every model object carries, applied to every object with an `object_type`. The path is kept as a stack
-    /// and turned into a `JSONPath` only for an object that is checked.
+    /// and turned into a `JSONPath` only for an object that is checked. A long array's items are walked on several
+    /// threads, their issues joined in the items' order (the serial walk's order).
     static func generic(_ value: JSONValue, at path: JSONPath) -> [ValidationIssue] {
+        var walker = GenericWalk(stack: path.components, splitsLongArrays: true)
+        walker.walk(value)
+        return walker.issues
+    }
+
+    private struct GenericWalk {
+        var stack: [JSONPath.Component]
+        var splitsLongArrays: Bool
         var issues: [ValidationIssue] = []
-        var stack = path.components
-        func walk(_ v: JSONValue) {
+
+        mutating func walk(_ v: JSONValue) {
             switch v {
             case .array(let items):
+                if splitsLongArrays, items.count >= SchemaVisitor.longArray {
+                    walkInSlices(items)
+                    return
+                }
                 for (i, item) in items.enumerated() where item.isContainer {
                     stack.append(.index(i))
                     walk(item)
@@ -168,8 +184,25 @@ enum AindRules {
             default: break
             }
         }
-        walk(value)
-        return issues
+
+        /// The items of `items`, one contiguous slice per processor, each slice's issues appended in slice order.
+        private mutating func walkInSlices(_ items: [JSONValue]) {
+            let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+            let size = (items.count + slices - 1) / slices
+            let found = Mutex<[[ValidationIssue]]>(Array(repeating: [], count: slices))
+            let prefix = stack
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                var walker = GenericWalk(stack: prefix, splitsLongArrays: false)
+                for i in min(items.count, slice * size)..<min(items.count, (slice + 1) * size) where items[i].isContainer {
+                    walker.stack.append(.index(i))
+                    walker.walk(items[i])
+                    walker.stack.removeLast()
+                }
+                let issues = walker.issues
+                found.withLock { $0[slice] = issues }
+            }
+            for slice in found.withLock({ $0 }) { issues += slice }
+        }
     }
 
     /// The members of an object that decide whether ``check(_:type:at:into:)`` could find anything in it (most

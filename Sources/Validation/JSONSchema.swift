@@ -98,6 +98,7 @@ public final class JSONSchemaValidator: Sendable {
     /// Every problem with `value`; empty when valid.
     public func validate(_ value: JSONValue) -> [ValidationIssue] {
         var fast = SchemaVisitor(schema: compiled, options: options, collecting: false)
+        fast.splitsLongArrays = true
         if fast.validate(value, compiled.root) { return [] }
         var full = SchemaVisitor(schema: compiled, options: options, collecting: true)
         _ = full.validate(value, compiled.root)

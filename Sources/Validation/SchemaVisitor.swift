@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import MetadataModel
+import Synchronization
 
 /// Walks a value against a compiled schema.
 ///
@@ -11,6 +13,9 @@ struct SchemaVisitor {
     let nodes: [Node]
     let options: JSONSchemaValidator.Options
     let collecting: Bool
+    /// Whether a long array's items are checked on several threads (the checking visitor of a whole document only:
+    /// the visitors it starts, and those of nested checks, stay on their thread).
+    var splitsLongArrays = false
     var path: [JSONPath.Component] = []
     var issues: [ValidationIssue] = []
 
@@ -42,7 +47,9 @@ struct SchemaVisitor {
     }
 
     /// Whether `value` passes `node`, checked without collecting.
-    func passes(_ value: JSONValue, _ node: Int) -> Bool {
+    mutating func passes(_ value: JSONValue, _ node: Int) -> Bool {
+        // A checking visitor keeps no path and no issues: it can answer itself, without a new visitor per branch.
+        if !collecting { return validate(value, node) }
         var checker = SchemaVisitor(nodes: nodes, options: options)
         return checker.validate(value, node)
     }
@@ -329,25 +336,29 @@ struct SchemaVisitor {
                 }
             }
         }
-        for (i, item) in array.enumerated() {
-            let sub: Int?
-            if let tuple = node.tupleItems {
-                sub = i < tuple.count ? tuple[i] : node.additionalItems
-            } else {
-                sub = node.items
-            }
-            guard let sub else { continue }
-            if collecting { path.append(.index(i)) }
-            let valid: Bool
-            if node.tupleItems != nil, i >= (node.tupleItems?.count ?? 0), nodes[sub].neverValid {
-                valid = report("no item is allowed beyond position \((node.tupleItems?.count ?? 0) - 1)")
-            } else {
-                valid = validate(item, sub)
-            }
-            if collecting { path.removeLast() }
-            if !valid {
-                if !collecting { return false }
-                ok = false
+        if splitsLongArrays, !collecting, node.tupleItems == nil, let sub = node.items, array.count >= SchemaVisitor.longArray {
+            if !itemsPass(array, sub) { return false }
+        } else {
+            for (i, item) in array.enumerated() {
+                let sub: Int?
+                if let tuple = node.tupleItems {
+                    sub = i < tuple.count ? tuple[i] : node.additionalItems
+                } else {
+                    sub = node.items
+                }
+                guard let sub else { continue }
+                if collecting { path.append(.index(i)) }
+                let valid: Bool
+                if node.tupleItems != nil, i >= (node.tupleItems?.count ?? 0), nodes[sub].neverValid {
+                    valid = report("no item is allowed beyond position \((node.tupleItems?.count ?? 0) - 1)")
+                } else {
+                    valid = validate(item, sub)
+                }
+                if collecting { path.removeLast() }
+                if !valid {
+                    if !collecting { return false }
+                    ok = false
+                }
             }
         }
         if let contains = node.contains, !array.contains(where: { passes($0, contains) }) {
@@ -355,6 +366,33 @@ struct SchemaVisitor {
             ok = false
         }
         return ok
+    }
+
+    /// Arrays at least this long are checked on several threads by a visitor that ``splitsLongArrays``.
+    static let longArray = 512
+
+    /// Whether every item of `array` passes `sub`, checked in one contiguous slice per processor; the first failure
+    /// stops the others. Only the verdict is shared, so the answer is the serial one.
+    func itemsPass(_ array: [JSONValue], _ sub: Int) -> Bool {
+        let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let size = (array.count + slices - 1) / slices
+        let failed = Atomic(false)
+        let nodes = self.nodes
+        let options = self.options
+        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            var checker = SchemaVisitor(nodes: nodes, options: options)
+            var i = slice * size
+            let end = min(array.count, i + size)
+            while i < end {
+                if failed.load(ordering: .relaxed) { return }
+                if !checker.validate(array[i], sub) {
+                    failed.store(true, ordering: .relaxed)
+                    return
+                }
+                i += 1
+            }
+        }
+        return !failed.load(ordering: .relaxed)
     }
 
     // MARK: Scalars

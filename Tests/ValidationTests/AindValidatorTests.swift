@@ -164,4 +164,28 @@ func errors(_ document: JSONValue) throws -> [ValidationIssue] {
         }
         #expect(try errors(doc).contains { $0.message.contains("manufacturer is 'Other'") })
     }
+
+    /// An instrument long enough for its components to be checked on several threads reports the same issues, in
+    /// the components' order, wherever they are.
+    @Test func longInstrumentsReportIssuesInComponentOrder() throws {
+        let marked = [0, 3, 300, 511, 512, 899]
+        let doc = edited(try example("ephys_instrument.json")) { o in
+            guard case .array(let components)? = o["components"],
+                let template = components.first(where: { $0["manufacturer"] != nil && $0["manufacturer"] != .null }),
+                case .object(var device) = template
+            else { return }
+            device["notes"] = .null
+            var many: [JSONValue] = []
+            for i in 0..<900 {
+                device["name"] = .string("device \(i)")
+                device["manufacturer"] = marked.contains(i)
+                    ? ["name": "Other", "abbreviation": .null, "registry": .null, "registry_identifier": .null] : template["manufacturer"] ?? .null
+                many.append(.object(device))
+            }
+            o["components"] = .array(many)
+            o["connections"] = []
+        }
+        let found = try errors(doc).filter { $0.message.contains("manufacturer is 'Other'") }.map(\.path.description)
+        #expect(found == marked.map { "components[\($0)].notes" })
+    }
 }

@@ -68,4 +68,22 @@ import Testing
         let kinds = Set(documents.compactMap { DocumentKind(of: $0) })
         #expect(runs.withLock { $0 } == Dictionary(uniqueKeysWithValues: kinds.map { ($0, 1) }))
     }
+
+    /// A long array's items are checked on several threads; a bad item anywhere in it (the first, one in each
+    /// slice, the last) is found, and reported exactly as a serial walk reports it.
+    @Test(arguments: [0, 511, 512, 700, 1023, 1999])
+    func aBadItemAnywhereInALongArrayIsFound(bad: Int) throws {
+        let schema: JSONValue = [
+            "type": "object",
+            "properties": ["items": ["type": "array", "items": ["type": "object", "required": ["n"], "properties": ["n": ["type": "integer", "minimum": 0]]]]],
+        ]
+        let validator = try JSONSchemaValidator(schema: schema)
+        let good = JSONValue.array((0..<2000).map { ["n": .int($0)] })
+        #expect(validator.validate(["items": good]).isEmpty)
+        guard case .array(var items) = good else { return }
+        items[bad] = ["n": .int(-1)]
+        let issues = validator.validate(["items": .array(items)])
+        #expect(issues.map(\.path.description) == ["items[\(bad)].n"])
+        #expect(!validator.isValid(["items": .array(items)]))
+    }
 }
