@@ -59,7 +59,7 @@ public struct Pipeline: Sendable {
             guard let head = try? FileSystem.read(file, ranges: [0...4095]).parts.first, let kind = DocumentKind(sniffing: head) else { continue }
             kinds.insert(kind)
         }
-        for kind in kinds.sorted() { AindValidator.prepare(kind, release: release) }
+        AindValidator.prepare(kinds.sorted(), release: release)
     }
 
     /// A mapper context for a run: the job's time zone, and input contracts checked by the JSON Schema validator.

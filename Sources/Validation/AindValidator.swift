@@ -63,12 +63,12 @@ public enum AindValidator {
         try compiled.validator(for: kind, release: release)
     }
 
-    /// Starts compiling the validator of `kind` under `release` on another thread and returns at once, so that the
-    /// compilation overlaps reading and parsing the documents; a later validation of that kind waits for it rather
-    /// than compiling again. Only a matter of time: validating without it, or preparing a kind never used, gives the
-    /// same results.
-    public static func prepare(_ kind: DocumentKind, release: SchemaRelease = .newest) {
-        compiled.prepare(kind, release: release)
+    /// Starts compiling the validators of `kinds` under `release`, in that order, on another thread and returns at
+    /// once, so that compiling overlaps reading and parsing the documents; a validation that needs a validator being
+    /// compiled waits for it rather than compiling it again. Only a matter of time: validating without it, or
+    /// preparing a kind never used, gives the same results.
+    public static func prepare(_ kinds: [DocumentKind], release: SchemaRelease = .newest) {
+        compiled.prepare(kinds, release: release)
     }
 
     /// The process's compiled validators.
@@ -117,16 +117,21 @@ final class CompiledValidators: Sendable {
         return try compilation.wait()
     }
 
-    func prepare(_ kind: DocumentKind, release: SchemaRelease) {
-        let (compilation, owner) = compilation(for: kind, release: release)
-        guard owner else { return }
-        let compile = self.compile
-        DispatchQueue.global().async { compilation.run { try compile(kind, release) } }
+    /// Compiles `kinds` in order on another thread, each one not already compiled or being compiled (a thread that
+    /// needs one first compiles it itself, and this one then waits for it).
+    func prepare(_ kinds: [DocumentKind], release: SchemaRelease) {
+        let missing = compilations.withLock { compilations in kinds.filter { compilations[key(for: $0, release)] == nil } }
+        guard !missing.isEmpty else { return }
+        DispatchQueue.global().async {
+            for kind in missing { _ = try? self.validator(for: kind, release: release) }
+        }
     }
+
+    private func key(for kind: DocumentKind, _ release: SchemaRelease) -> String { "\(release.version)/\(kind.rawValue)" }
 
     /// The compilation of `kind` under `release`, and whether the caller created it (and so must run it).
     private func compilation(for kind: DocumentKind, release: SchemaRelease) -> (Compilation, owner: Bool) {
-        let key = "\(release.version)/\(kind.rawValue)"
+        let key = key(for: kind, release)
         return compilations.withLock { compilations in
             if let existing = compilations[key] { return (existing, false) }
             let created = Compilation()

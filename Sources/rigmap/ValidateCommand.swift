@@ -78,7 +78,7 @@ struct ValidateCommand: ParsableCommand {
             }
         }
         if custom == nil {
-            if let forcedKind { AindValidator.prepare(forcedKind) } else { Pipeline.prepareValidation(of: files) }
+            if let forcedKind { AindValidator.prepare([forcedKind]) } else { Pipeline.prepareValidation(of: files) }
         }
         var unreadable = false
         var invalid = false

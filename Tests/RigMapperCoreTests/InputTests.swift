@@ -75,6 +75,24 @@ func folder(_ files: [String: [UInt8]]) throws -> URL {
         #expect(wrong.first?.message.contains("</C> does not close <B>") == true)
     }
 
+    /// An element with hundreds of attributes (an Open Ephys <CHANNELS>) keeps them all in order; a name repeated
+    /// among them, early or late, is refused at the repeat.
+    @Test func xmlAttributesManyAndRepeated() throws {
+        let channels = (0..<384).map { "CH\($0)=\"\($0 % 3)\"" }.joined(separator: " ")
+        let many = "<S>\n<CHANNELS \(channels) />\n</S>"
+        let lateRepeat = "<S>\n<CHANNELS \(channels) CH17=\"1\" />\n</S>"
+        let earlyRepeat = "<S>\n<C a=\"1\" b=\"2\" a=\"3\" />\n</S>"
+        let input = try MapperInput(root: try folder(["many.xml": Array(many.utf8), "late.xml": Array(lateRepeat.utf8), "early.xml": Array(earlyRepeat.utf8)]))
+        let element = try #require(try input.xml("many.xml").child(named: "channels"))
+        #expect(element.attributes.map(\.name) == (0..<384).map { "CH\($0)" })
+        #expect(element.attribute("ch383") == "2")
+        for file in ["late.xml", "early.xml"] {
+            let found = thrownErrors { _ = try input.xml(file) }
+            #expect(found.first?.message.contains("duplicate attribute") == true, "\(file)")
+            #expect(found.first?.location?.line == 2, "\(file)")
+        }
+    }
+
     @Test func pathsStayInsideTheInput() throws {
         let outside = try folder(["secret.txt": Array("s".utf8)])
         let root = try folder(["a.txt": Array("a".utf8)])

@@ -49,10 +49,10 @@ import Testing
             return try AindValidator.validator(for: kind, release: .newest).validate(document).map(\.description)
         }
         #expect(expected.contains { !$0.isEmpty })
-        validators.prepare(.instrument, release: .newest)
+        validators.prepare([.instrument], release: .newest)
         let found = Mutex<[[String]?]>(Array(repeating: nil, count: 8 * documents.count))
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
-            if thread == 3 { validators.prepare(.acquisition, release: .newest) }
+            if thread == 3 { validators.prepare([.acquisition], release: .newest) }
             for (i, document) in documents.enumerated() {
                 guard let kind = DocumentKind(of: document), let validator = try? validators.validator(for: kind, release: .newest) else { continue }
                 let issues = validator.validate(document).map(\.description)

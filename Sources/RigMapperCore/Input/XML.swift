@@ -135,6 +135,9 @@ private struct Parser {
         i += 1  // <
         let name = try self.name("element name")
         var attributes: [XML.Attribute] = []
+        // Names seen, once there are enough to make comparing with each earlier one slow (an Open Ephys <CHANNELS>
+        // carries one attribute per channel: hundreds).
+        var attributeNames: Set<String>? = nil
         while true {
             let hadSpace = skipSpace()
             guard i < bytes.count else { throw error("unexpected end of document inside the tag <\(name)>") }
@@ -150,7 +153,8 @@ private struct Parser {
             guard hadSpace else { throw error("expected white space before an attribute in <\(name)>") }
             let attributeStart = i
             let attributeName = try self.name("attribute name")
-            if attributes.contains(where: { $0.name == attributeName }) {
+            let repeated = attributeNames.map { $0.contains(attributeName) } ?? attributes.contains(where: { $0.name == attributeName })
+            if repeated {
                 i = attributeStart
                 throw error("duplicate attribute '\(attributeName)' in <\(name)>")
             }
@@ -166,6 +170,11 @@ private struct Parser {
             let value = try characterData(until: quote, what: "attribute value")
             i += 1  // closing quote
             attributes.append(XML.Attribute(name: attributeName, value: value))
+            if attributeNames != nil {
+                attributeNames?.insert(attributeName)
+            } else if attributes.count >= 16 {
+                attributeNames = Set(attributes.map(\.name))
+            }
         }
         // Content.
         var children: [XML.Element] = []
@@ -240,6 +249,7 @@ private struct Parser {
             i += 1
         }
         if i >= bytes.count && terminator != UInt8(ascii: "<") { throw error("unexpected end of document in an \(what)") }
+        if !out.contains(where: { $0 >= 0x80 }) { return String(decoding: out, as: UTF8.self) }  // ASCII: valid as it is
         guard let text = String(validating: out, as: UTF8.self) else { throw error("\(what) is not valid UTF-8") }
         return text
     }
