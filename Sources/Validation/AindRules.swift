@@ -206,8 +206,8 @@ enum AindRules {
     }
 
     /// The members of an object that decide whether ``check(_:type:at:into:)`` could find anything in it (most
-    /// objects: no), found in one pass over its keys, compared by length first: hashing five names into every object
-    /// of a 20,000-component instrument cost more than the rest of the walk.
+    /// objects: no), found in one pass over its keys, compared by length first, instead of five hashed lookups into
+    /// every object of the document.
     private struct RuleFields {
         var type: String?
         var otherManufacturer = false
