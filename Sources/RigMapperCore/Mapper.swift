@@ -146,6 +146,21 @@ extension DiagnosticError {
     public init(_ error: SchemaBuildError, at location: SourceLocation? = nil) {
         self.init("internal: \(error.description)", at: location)
     }
+
+    /// Runs `build`, an adapter's document building, which throws its located problems as ``DiagnosticError`` and
+    /// meets schema defects as ``SchemaBuildError``: the first pass through, the second become internal errors, as
+    /// does anything else.
+    public static func building<T>(_ build: () throws -> T) throws(DiagnosticError) -> T {
+        do {
+            return try build()
+        } catch let error as DiagnosticError {
+            throw error
+        } catch let error as SchemaBuildError {
+            throw DiagnosticError(error)
+        } catch {
+            throw DiagnosticError("internal: \(error)")
+        }
+    }
 }
 
 /// Checks `document` against `schema`: the violations, or a message when the schema cannot be compiled.

@@ -1,5 +1,4 @@
 import Dispatch
-import Foundation
 import MetadataModel
 import Synchronization
 
@@ -185,15 +184,15 @@ enum AindRules {
             }
         }
 
-        /// The items of `items`, one contiguous slice per processor, each slice's issues appended in slice order.
+        /// The items of `items` in ``SchemaVisitor/slices(of:)`` on several threads, each slice's issues appended in
+        /// slice order.
         private mutating func walkInSlices(_ items: [JSONValue]) {
-            let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-            let size = (items.count + slices - 1) / slices
-            let found = Mutex<[[ValidationIssue]]>(Array(repeating: [], count: slices))
+            let slices = SchemaVisitor.slices(of: items.count)
+            let found = Mutex<[[ValidationIssue]]>(Array(repeating: [], count: slices.count))
             let prefix = stack
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            DispatchQueue.concurrentPerform(iterations: slices.count) { slice in
                 var walker = GenericWalk(stack: prefix, splitsLongArrays: false)
-                for i in min(items.count, slice * size)..<min(items.count, (slice + 1) * size) where items[i].isContainer {
+                for i in slices[slice] where items[i].isContainer {
                     walker.stack.append(.index(i))
                     walker.walk(items[i])
                     walker.stack.removeLast()

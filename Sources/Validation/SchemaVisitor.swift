@@ -371,25 +371,29 @@ struct SchemaVisitor {
     /// Arrays at least this long are checked on several threads by a visitor that ``splitsLongArrays``.
     static let longArray = 512
 
-    /// Whether every item of `array` passes `sub`, checked in one contiguous slice per processor; the first failure
+    /// The indices of `count` items in contiguous slices, one per processor (at most 8), for work split across
+    /// threads; joining the slices' results in slice order gives the serial order.
+    static func slices(of count: Int) -> [Range<Int>] {
+        let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        let size = (count + slices - 1) / slices
+        return (0..<slices).map { min(count, $0 * size)..<min(count, ($0 + 1) * size) }
+    }
+
+    /// Whether every item of `array` passes `sub`, checked in ``slices(of:)`` on several threads; the first failure
     /// stops the others. Only the verdict is shared, so the answer is the serial one.
     func itemsPass(_ array: [JSONValue], _ sub: Int) -> Bool {
-        let slices = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-        let size = (array.count + slices - 1) / slices
+        let slices = SchemaVisitor.slices(of: array.count)
         let failed = Atomic(false)
         let nodes = self.nodes
         let options = self.options
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
+        DispatchQueue.concurrentPerform(iterations: slices.count) { slice in
             var checker = SchemaVisitor(nodes: nodes, options: options)
-            var i = slice * size
-            let end = min(array.count, i + size)
-            while i < end {
+            for i in slices[slice] {
                 if failed.load(ordering: .relaxed) { return }
                 if !checker.validate(array[i], sub) {
                     failed.store(true, ordering: .relaxed)
                     return
                 }
-                i += 1
             }
         }
         return !failed.load(ordering: .relaxed)

@@ -25,16 +25,10 @@ struct BehaviorMapping {
     mutating func documents(problems: inout DiagnosticCollector) throws(DiagnosticError) -> [(kind: DocumentKind, value: JSONValue)] {
         var devices = matchDevices(problems: &problems)
         try chooseClockGenerator(&devices, problems: &problems)
-        do {
+        return try DiagnosticError.building {
             let instrument = try buildInstrument(devices, problems: &problems)
             let acquisition = try buildAcquisition(devices, problems: &problems)
             return [(.instrument, instrument), (.acquisition, acquisition)]
-        } catch let error as DiagnosticError {
-            throw error
-        } catch let error as SchemaBuildError {
-            throw DiagnosticError(error)
-        } catch {
-            throw DiagnosticError("internal: \(error)")
         }
     }
 

@@ -77,16 +77,10 @@ struct EcephysMapping {
         try checkNodes(problems: &problems)
         let (probes, daqs) = inventory(problems: &problems)
         let spans = try times(problems: &problems)
-        do {
+        return try DiagnosticError.building {
             let instrument = try buildInstrument(probes, daqs, spans: spans, problems: &problems)
             let acquisition = try buildAcquisition(probes, daqs, spans: spans, instrumentID: instrument["instrument_id"]?.stringValue, problems: &problems)
             return [(.instrument, instrument), (.acquisition, acquisition)]
-        } catch let error as DiagnosticError {
-            throw error
-        } catch let error as SchemaBuildError {
-            throw DiagnosticError(error)
-        } catch {
-            throw DiagnosticError("internal: \(error)")
         }
     }
 

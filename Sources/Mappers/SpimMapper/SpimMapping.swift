@@ -43,14 +43,8 @@ struct SpimMapping {
         let metadata = try SmartSPIMMetadata(try input.json(metadataPath), file: input.display(metadataPath), problems: &problems)
         let (start, end) = try times(name, problems: &problems)
         let channels = try channels(metadata, problems: &problems)
-        do {
-            return try document(name: name, metadata: metadata, channels: channels, start: start, end: end, problems: &problems)
-        } catch let error as DiagnosticError {
-            throw error
-        } catch let error as SchemaBuildError {
-            throw DiagnosticError(error)
-        } catch {
-            throw DiagnosticError("internal: \(error)")
+        return try DiagnosticError.building {
+            try document(name: name, metadata: metadata, channels: channels, start: start, end: end, problems: &problems)
         }
     }
 
