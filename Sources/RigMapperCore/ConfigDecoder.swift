@@ -117,6 +117,25 @@ public enum ConfigDecoder {
     }
 }
 
+/// How an unquoted YAML scalar reads as a number (the decoder's rules, shared with ``ConfigJSON``).
+enum ConfigScalar {
+    /// An unquoted scalar's text as an integer (`_` separators allowed).
+    static func integer<T: FixedWidthInteger>(_ text: String, quoted: Bool) -> T? {
+        quoted ? nil : T(text.utf8.contains(UInt8(ascii: "_")) ? text.replacingOccurrences(of: "_", with: "") : text)
+    }
+
+    /// An unquoted scalar's text as a floating-point number (YAML's `.inf` and `.nan` spellings too).
+    static func float<T: BinaryFloatingPoint & LosslessStringConvertible>(_ text: String, quoted: Bool) -> T? {
+        if quoted { return nil }
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf": return T.infinity
+        case "-.inf", "-.Inf", "-.INF": return -T.infinity
+        case ".nan", ".NaN", ".NAN": return T.nan
+        default: return T(text)
+        }
+    }
+}
+
 /// Records which keys of which mappings the decoded type read.
 private final class KeyTracker {
     var used: [String: Set<String>] = [:]
@@ -182,20 +201,15 @@ private struct NodeDecoder: Decoder {
 
     func decodeInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
         try scalar(type) { s in
-            if case .scalar(_, let quoted) = value.kind, quoted { return nil }
-            return T(s.replacingOccurrences(of: "_", with: ""))
+            guard case .scalar(_, let quoted) = value.kind else { return nil }
+            return ConfigScalar.integer(s, quoted: quoted)
         }
     }
 
     func decodeFloat<T: BinaryFloatingPoint & LosslessStringConvertible>(_ type: T.Type) throws -> T {
         try scalar(type) { s in
-            if case .scalar(_, let quoted) = value.kind, quoted { return nil }
-            switch s {
-            case ".inf", ".Inf", ".INF", "+.inf": return T.infinity
-            case "-.inf", "-.Inf", "-.INF": return -T.infinity
-            case ".nan", ".NaN", ".NAN": return T.nan
-            default: return T(s)
-            }
+            guard case .scalar(_, let quoted) = value.kind else { return nil }
+            return ConfigScalar.float(s, quoted: quoted)
         }
     }
 
@@ -204,6 +218,9 @@ private struct NodeDecoder: Decoder {
         if type == Bool.self, let v = try decodeBool() as? T { return v }
         if type == Int.self, let v = try decodeInteger(Int.self) as? T { return v }
         if type == Double.self, let v = try decodeFloat(Double.self) as? T { return v }
+        // A template (`ConfigJSON`) takes its whole subtree as it is: converted directly, not member by member
+        // through this decoder (the configs' component templates made that most of the cost of reading a config).
+        if type == ConfigJSON.self, let v = ConfigJSON(converting: value) as? T { return v }
         return try T(from: self)
     }
 }

@@ -9,6 +9,34 @@ public struct ConfigJSON: Decodable, Sendable, Hashable {
 
     public init(_ value: JSONValue) { self.value = value }
 
+    /// `config` as ``init(from:)`` reads it through ``ConfigDecoder``, value for value, without a decoder: mappings,
+    /// lists, null, and scalars as an integer, else a number, else a string (`true` and `false` as booleans); quoted
+    /// scalars are strings.
+    init(converting config: ConfigValue) {
+        value = ConfigJSON.convert(config)
+    }
+
+    private static func convert(_ config: ConfigValue) -> JSONValue {
+        switch config.kind {
+        case .null:
+            return .null
+        case .mapping(let members):
+            var object = JSONObject()
+            for (key, member) in members { object[key] = convert(member) }
+            return .object(object)
+        case .sequence(let items):
+            return .array(items.map(convert))
+        case .scalar(let text, let quoted):
+            if let int: Int = ConfigScalar.integer(text, quoted: quoted) { return .int(int) }
+            if let double: Double = ConfigScalar.float(text, quoted: quoted) { return .float(double) }
+            switch text {
+            case "true": return .bool(true)
+            case "false": return .bool(false)
+            default: return .string(text)
+            }
+        }
+    }
+
     private struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }

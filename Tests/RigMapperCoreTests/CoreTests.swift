@@ -155,6 +155,36 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
         #expect(diagnostics { _ = try ConfigStore(embedded: [:], overrideDirectory: dir.appendingPathComponent("missing")) }.count == 1)
     }
 
+    /// A template decodes its subtree as it is: YAML's scalars by the decoder's rules, any keys, and only the keys
+    /// around it are checked.
+    @Test func templatesKeepTheirSubtree() throws {
+        struct Holder: Decodable { var template: ConfigJSON; var count: Int }
+        let yaml = """
+            template:
+              big: 1_000
+              quoted: "12"
+              float: 1.5
+              neg: -2
+              yes: true
+              word: True
+              none: ~
+              list: [x, 2, {k: v}]
+            count: 3
+            """
+        let holder = try ConfigDecoder.decode(Holder.self, from: ConfigValue.parseYAML(yaml, file: "t.yaml"), what: "test")
+        let expected: JSONValue = [
+            "big": 1000, "quoted": "12", "float": 1.5, "neg": -2, "yes": true, "word": "True", "none": .null,
+            "list": ["x", 2, ["k": "v"]],
+        ]
+        #expect(holder.template.value == expected)
+        #expect(holder.count == 3)
+        let unknown = diagnostics {
+            _ = try ConfigDecoder.decode(Holder.self, from: ConfigValue.parseYAML("template: {any: 1}\ncount: 1\nextra: 2\n", file: "t.yaml"), what: "test")
+        }
+        #expect(unknown.map(\.message).contains { $0.contains("unknown key 'extra'") })
+        #expect(unknown.count == 1)
+    }
+
     @Test func versionConfigMustMatchItsPath() throws {
         let store = try ConfigStore(embedded: ["echo/1.0.0.yaml": "mapper: other\nversion: 1.0.1\nschema: 2.9.2\nextra: 1\n"])
         let found = diagnostics { _ = try store.versionConfig(for: EchoV1.identity) }
