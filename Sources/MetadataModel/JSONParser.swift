@@ -46,13 +46,26 @@ public struct JSONParser {
     private var keyCacheStrings = [String](repeating: "", count: JSONParser.keyCacheSize)
     private static let keyCacheSize = 1024
 
-    private init(bytes: [UInt8]) {
+    /// Object members whose values are checked but not kept (``parse(_:omitting:)``).
+    private let omitted: Set<String>
+
+    private init(bytes: [UInt8], omitted: Set<String>) {
         self.bytes = bytes
+        self.omitted = omitted
     }
 
     /// Parses one JSON document (surrounding white space allowed, nothing else).
     public static func parse<Bytes: Collection>(_ data: Bytes) throws(JSONSyntaxError) -> JSONValue where Bytes.Element == UInt8 {
-        var parser = JSONParser(bytes: Array(data))
+        try parse(data, omitting: [])
+    }
+
+    /// Parses one JSON document without the object members named `members`, at any depth: their values are read
+    /// for syntax (a malformed one is an error, as in ``parse(_:)``) but not built, which for a large file whose
+    /// bulk a caller ignores (an Open Ephys `structure.oebin`'s `channels`) saves most of the time and memory.
+    /// Repeated keys inside an omitted value are not looked for.
+    public static func parse<Bytes: Collection>(_ data: Bytes, omitting members: Set<String>) throws(JSONSyntaxError) -> JSONValue
+    where Bytes.Element == UInt8 {
+        var parser = JSONParser(bytes: Array(data), omitted: members)
         parser.skipWhitespace()
         // A UTF-8 byte order mark is tolerated at the very start.
         if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
@@ -117,6 +130,19 @@ public struct JSONParser {
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(key)\"") }
             index += 1
             skipWhitespace()
+            if !omitted.isEmpty, omitted.contains(key) {
+                try skipValue()
+                skipWhitespace()
+                if peek(UInt8(ascii: ",")) {
+                    index += 1
+                    continue
+                }
+                if peek(UInt8(ascii: "}")) {
+                    index += 1
+                    break
+                }
+                throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
+            }
             let value = try parseValue()
             var mayRepeat = true
             if let hash, seen != .max {
@@ -205,6 +231,131 @@ public struct JSONParser {
         let array = Array(elementStack[base...])
         elementStack.removeSubrange(base...)
         return .array(array)
+    }
+
+    // MARK: - Omitted values
+
+    /// Steps over a value with the checks and errors of ``parseValue()``, building nothing (but the rare string with
+    /// escapes or non-ASCII bytes, and the number whose range must be checked, which are read as usual).
+    private mutating func skipValue() throws(JSONSyntaxError) {
+        guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            try enter()
+            index += 1
+            skipWhitespace()
+            if peek(UInt8(ascii: "}")) {
+                index += 1
+                depth -= 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
+                let keyStart = index
+                try skipString()
+                skipWhitespace()
+                guard peek(UInt8(ascii: ":")) else {
+                    let end = index
+                    index = keyStart
+                    let key = try parseString()
+                    index = end
+                    throw error("expected ':' after object key \"\(key)\"")
+                }
+                index += 1
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                if peek(UInt8(ascii: ",")) {
+                    index += 1
+                    continue
+                }
+                if peek(UInt8(ascii: "}")) {
+                    index += 1
+                    break
+                }
+                throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
+            }
+            depth -= 1
+        case UInt8(ascii: "["):
+            try enter()
+            index += 1
+            skipWhitespace()
+            if peek(UInt8(ascii: "]")) {
+                index += 1
+                depth -= 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                if peek(UInt8(ascii: ",")) {
+                    index += 1
+                    continue
+                }
+                if peek(UInt8(ascii: "]")) {
+                    index += 1
+                    break
+                }
+                throw error(index < bytes.count ? "expected ',' or ']' in array" : "unexpected end of input in array")
+            }
+            depth -= 1
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            try skipNumber()
+        default:
+            _ = try parseValue()  // a literal, or the error parseValue gives
+        }
+    }
+
+    /// Steps over a string; one with escapes, control characters or non-ASCII bytes (or no end) is read by
+    /// ``parseStringFlagged()`` instead, for its checks and errors.
+    private mutating func skipString() throws(JSONSyntaxError) {
+        let start = index
+        let end = bytes.withUnsafeBufferPointer { buffer -> Int in
+            var i = start + 1
+            while i < buffer.count {
+                let b = buffer[i]
+                if b == 0x22 { return i }
+                if b == 0x5C || b < 0x20 || b >= 0x80 { return -1 }
+                i += 1
+            }
+            return -1
+        }
+        if end >= 0 {
+            index = end + 1
+        } else {
+            _ = try parseStringFlagged()
+        }
+    }
+
+    /// Steps over a number; one with a fraction or an exponent is read by ``parseNumber()`` (its range is checked).
+    private mutating func skipNumber() throws(JSONSyntaxError) {
+        let start = index
+        var i = index
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let digits = i
+        while i < bytes.count, isDigit(bytes[i]) { i += 1 }
+        let integerDigits = i - digits
+        if integerDigits > 0, !(bytes[digits] == UInt8(ascii: "0") && integerDigits > 1) {
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                let fraction = i + 1
+                i = fraction
+                while i < bytes.count, isDigit(bytes[i]) { i += 1 }
+                // A fraction without an exponent is finite while the integer part is shorter than a double's range.
+                if i > fraction, integerDigits < 300, !(i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E"))) {
+                    index = i
+                    return
+                }
+            } else if !(i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E"))) {
+                index = i  // an integer: any length is a valid JSON number
+                return
+            }
+        }
+        index = start
+        _ = try parseNumber()
     }
 
     private mutating func enter() throws(JSONSyntaxError) {

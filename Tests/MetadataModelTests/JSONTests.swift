@@ -130,6 +130,44 @@ import Testing
     }
 }
 
+/// ``JSONParser/parse(_:omitting:)``: the same document without the omitted members, and the same errors.
+@Suite struct OmittingParserTests {
+    @Test func omittedMembersAreLeftOutAtAnyDepth() throws {
+        let text = """
+            {"name": "a", "channels": [{"n": "CH1", "bit_volts": 0.195, "x": -12, "u": "\\u00b5V", "k": {"channels": 1}}],
+             "continuous": [{"folder": "f/", "channels": [1, 2.5e3, true, null, "µ"], "rate": 30000.0}], "last": [0, -0.0]}
+            """
+        let pruned = try JSONParser.parse(Array(text.utf8), omitting: ["channels"])
+        let full = try JSONParser.parse(text)
+        #expect(pruned == ["name": "a", "continuous": [["folder": "f/", "rate": 30000.0]], "last": full["last"] ?? .null])
+        #expect(try JSONParser.parse(Array(text.utf8), omitting: []) == full)
+    }
+
+    /// Every malformed value gives the error (message and position) the full parse gives, omitted or not.
+    @Test func omittedValuesAreCheckedAsTheFullParseChecksThem() {
+        let malformed = [
+            #""abc"#, #""a\qb""#, "\"a\u{01}b\"", #""\ud800""#, "01", "1.", "1e", "-", "1e999", "1" + String(repeating: "0", count: 400) + ".5",
+            "NaN", "tru", "[1,]", "[1 2]", #"{"a" 1}"#, #"{"a": 1,}"#, #"{"a": 1"#, "{1: 2}", "[", "{", "",
+            String(repeating: "[", count: 600) + String(repeating: "]", count: 600), #"[{"k": "\u00"}]"#,
+        ]
+        for value in malformed {
+            let text = #"{"keep": [1, 2.5], "channels": "# + value + "}"
+            var fullError: JSONSyntaxError?
+            var prunedError: JSONSyntaxError?
+            do { _ = try JSONParser.parse(text) } catch { fullError = error }
+            do { _ = try JSONParser.parse(Array(text.utf8), omitting: ["channels"]) } catch { prunedError = error }
+            #expect(fullError != nil, "\(value)")
+            #expect(prunedError == fullError, "\(value)")
+        }
+        // Invalid UTF-8 inside an omitted string.
+        let bytes = Array(#"{"channels": ["#.utf8) + [0x22, 0xC3, 0x28, 0x22] + Array("]}".utf8)
+        var errors: [JSONSyntaxError?] = [nil, nil]
+        do { _ = try JSONParser.parse(bytes) } catch { errors[0] = error }
+        do { _ = try JSONParser.parse(bytes, omitting: ["channels"]) } catch { errors[1] = error }
+        #expect(errors[0] != nil && errors[0] == errors[1])
+    }
+}
+
 @Suite struct CanonicalFloatTests {
     /// The writer keeps a parsed float's text when it is already what pydantic would write; that shortcut must never
     /// change a byte: whenever it says "canonical", formatting the value gives the same text.

@@ -165,7 +165,8 @@ struct EcephysSession: Sendable {
         }
         let structure: OpenEphysStructure
         do {
-            structure = try OpenEphysStructure(try input.json(structurePath))
+            // Each stream's `channels` (most of the file: one object per channel) is not read.
+            structure = try OpenEphysStructure(try input.json(structurePath, omitting: ["channels"]))
         } catch let error as DiagnosticError {
             problems.append(contentsOf: error.diagnostics)
             return nil

@@ -219,13 +219,17 @@ public struct MapperInput: Sendable {
 
     /// A JSON file, parsed. Bytes that are not UTF-8 are read as Latin-1 (vendor files write `µ` as one byte).
     /// Syntax errors are located with line, column and byte offset.
-    public func json(_ path: String) throws(DiagnosticError) -> JSONValue {
+    ///
+    /// - Parameter omitting: object members (at any depth) whose values are checked for syntax but not kept, for a
+    ///   large file whose bulk the mapper does not read (``JSONParser/parse(_:omitting:)``); a preloaded document
+    ///   is returned whole.
+    public func json(_ path: String, omitting: Set<String> = []) throws(DiagnosticError) -> JSONValue {
         if let document = preloaded[path] { return document }
         let raw = try bytes(path)
         // UTF-8 bytes are parsed as they are (positions stay those of the file); others are read as Latin-1.
         let source: [UInt8] = InputText.isUTF8(raw) ? raw : InputText.latin1ToUTF8(raw[...])
         do {
-            return try JSONParser.parse(source)
+            return try JSONParser.parse(source, omitting: omitting)
         } catch {
             throw DiagnosticError(
                 "malformed JSON: \(error.message)",
