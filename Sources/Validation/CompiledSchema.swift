@@ -1,5 +1,6 @@
 import Foundation
 import MetadataModel
+import Synchronization
 
 /// The JSON types a `type` keyword names, as a bit set.
 struct TypeSet: OptionSet, Sendable, Hashable {
@@ -117,11 +118,11 @@ enum Format: Sendable, Hashable {
     }
 }
 
-/// One schema (or subschema) while it is compiled; frozen into a ``Node`` at the end.
+/// One schema (or subschema) while it is compiled; frozen into a ``Node`` when its keywords are read.
 struct NodeSpec {
     enum Dependency: Sendable {
         case properties([String])
-        case schema(Int)
+        case schema(Node)
     }
 
     /// `aind-data-schema`'s unit rule for one `<x>_unit` property of a model: the properties it governs, each with
@@ -134,39 +135,38 @@ struct NodeSpec {
 
     /// Where the schema is (the tokens of a JSON pointer such as `#/$defs/Channel`), for messages.
     var tokens: [String]
-    var pointer: String { SchemaCompiler.pointerString(tokens) }
     /// A short name for messages (the definition's key or title).
     var name: String?
     var alwaysValid = false
     var neverValid = false
-    var ref: Int?
+    var ref: RefTarget?
     var types: TypeSet?
     var enumValues: [JSONValue]?
     var constValue: JSONValue?
     var required: [String] = []
     /// `properties`, in the schema's order.
-    var propertyList: [(name: String, node: Int)] = []
-    var patternProperties: [(Pattern, Int)] = []
-    var additionalProperties: Int?
-    var propertyNames: Int?
+    var propertyList: [(name: String, node: Node)] = []
+    var patternProperties: [(Pattern, Node)] = []
+    var additionalProperties: Node?
+    var propertyNames: Node?
     var dependencies: [(String, Dependency)] = []
     var minProperties: Int?
     var maxProperties: Int?
-    var items: Int?
-    var tupleItems: [Int]?
-    var additionalItems: Int?
-    var contains: Int?
+    var items: Node?
+    var tupleItems: [Node]?
+    var additionalItems: Node?
+    var contains: Node?
     var minItems: Int?
     var maxItems: Int?
     var uniqueItems = false
-    var anyOf: [Int]?
-    var oneOf: [Int]?
-    var allOf: [Int]?
-    var not: Int?
-    var ifNode: Int?
-    var thenNode: Int?
-    var elseNode: Int?
-    var discriminator: (property: String, mapping: [String: Int])?
+    var anyOf: [Node]?
+    var oneOf: [Node]?
+    var allOf: [Node]?
+    var not: Node?
+    var ifNode: Node?
+    var thenNode: Node?
+    var elseNode: Node?
+    var discriminator: (property: String, mapping: [String: RefTarget])?
     var minimum: Double?
     var maximum: Double?
     var exclusiveMinimum: Double?
@@ -179,23 +179,27 @@ struct NodeSpec {
     /// A pydantic model (it has an `object_type` property): its unit rule, worked out at compile time.
     var isModel = false
     var unitPairs: [UnitPair] = []
+    /// Why a lazily compiled definition could not be compiled (validating against it reports this).
+    var compileFailure: String?
 
     init(tokens: [String]) {
         self.tokens = tokens
     }
 }
 
-/// One compiled schema (or subschema). Children are indices into ``CompiledSchema/nodes``. Every property is a
-/// constant, so one compiled schema is shared by every thread; a class, so the validator's hot loop passes a
-/// reference instead of copying a large value.
+/// One compiled schema (or subschema). A subschema written in place is a child ``Node``; a `$ref` is a
+/// ``RefTarget``, compiled when a validation first reaches it. Every property is a constant, so nodes are shared by
+/// every thread.
 final class Node: Sendable {
     typealias Dependency = NodeSpec.Dependency
     typealias UnitPair = NodeSpec.UnitPair
 
+    /// Where the schema is, as JSON pointer tokens (for messages).
+    let tokens: [String]
     let name: String?
     let alwaysValid: Bool
     let neverValid: Bool
-    let ref: Int?
+    let ref: RefTarget?
     let types: TypeSet?
     let enumValues: [JSONValue]?
     let constValue: JSONValue?
@@ -204,28 +208,28 @@ final class Node: Sendable {
     let propertyPositions: [String: Int]
     /// `properties` in the schema's order: pydantic writes a model's fields in that order, so a walk of an object's
     /// members finds each one at the next position far more often than not, without hashing its name.
-    let propertyList: [(name: String, node: Int)]
-    let patternProperties: [(Pattern, Int)]
-    let additionalProperties: Int?
-    let propertyNames: Int?
+    let propertyList: [(name: String, node: Node)]
+    let patternProperties: [(Pattern, Node)]
+    let additionalProperties: Node?
+    let propertyNames: Node?
     let dependencies: [(String, Dependency)]
     let minProperties: Int?
     let maxProperties: Int?
-    let items: Int?
-    let tupleItems: [Int]?
-    let additionalItems: Int?
-    let contains: Int?
+    let items: Node?
+    let tupleItems: [Node]?
+    let additionalItems: Node?
+    let contains: Node?
     let minItems: Int?
     let maxItems: Int?
     let uniqueItems: Bool
-    let anyOf: [Int]?
-    let oneOf: [Int]?
-    let allOf: [Int]?
-    let not: Int?
-    let ifNode: Int?
-    let thenNode: Int?
-    let elseNode: Int?
-    let discriminator: (property: String, mapping: [String: Int])?
+    let anyOf: [Node]?
+    let oneOf: [Node]?
+    let allOf: [Node]?
+    let not: Node?
+    let ifNode: Node?
+    let thenNode: Node?
+    let elseNode: Node?
+    let discriminator: (property: String, mapping: [String: RefTarget])?
     let minimum: Double?
     let maximum: Double?
     let exclusiveMinimum: Double?
@@ -237,15 +241,18 @@ final class Node: Sendable {
     let format: Format?
     let isModel: Bool
     let unitPairs: [UnitPair]
+    let compileFailure: String?
     /// Whether any object keyword applies (skips the object walk otherwise).
     let hasObjectKeywords: Bool
     /// Whether any array keyword applies.
     let hasArrayKeywords: Bool
 
+    var pointer: String { SchemaCompiler.pointerString(tokens) }
+
     /// The node of the property `key`, looked up first at `cursor` (the position after the last property found),
     /// which moves past the property found.
     @inline(__always)
-    func property(_ key: String, cursor: inout Int) -> Int? {
+    func property(_ key: String, cursor: inout Int) -> Node? {
         if cursor < propertyList.count, propertyList[cursor].name == key {
             cursor += 1
             return propertyList[cursor - 1].node
@@ -255,7 +262,22 @@ final class Node: Sendable {
         return propertyList[position].node
     }
 
+    /// The subschemas a value is checked against in place (without descending into it): the edges along which a
+    /// cycle would never end.
+    func inPlaceEdges() -> (nodes: [Node], targets: [RefTarget]) {
+        var nodes: [Node] = []
+        nodes += allOf ?? []
+        nodes += anyOf ?? []
+        nodes += oneOf ?? []
+        for node in [not, ifNode, thenNode, elseNode] { if let node { nodes.append(node) } }
+        var targets: [RefTarget] = []
+        if let ref { targets.append(ref) }
+        if let discriminator { targets += discriminator.mapping.sorted { $0.key < $1.key }.map(\.value) }
+        return (nodes, targets)
+    }
+
     init(_ s: consuming NodeSpec) {
+        tokens = s.tokens
         name = s.name
         alwaysValid = s.alwaysValid
         neverValid = s.neverValid
@@ -300,6 +322,7 @@ final class Node: Sendable {
         format = s.format
         isModel = s.isModel
         unitPairs = s.unitPairs
+        compileFailure = s.compileFailure
         hasObjectKeywords = !s.required.isEmpty || !s.propertyList.isEmpty || !s.patternProperties.isEmpty || s.additionalProperties != nil
             || s.propertyNames != nil || !s.dependencies.isEmpty || s.minProperties != nil || s.maxProperties != nil || s.isModel
         hasArrayKeywords = s.items != nil || s.tupleItems != nil || s.additionalItems != nil || s.contains != nil || s.minItems != nil
@@ -307,16 +330,158 @@ final class Node: Sendable {
     }
 }
 
-/// A compiled schema: an immutable graph of ``Node``s.
-final class CompiledSchema: Sendable {
-    let nodes: [Node]
-    let root: Int
+/// The schema a `$ref` (or a discriminator's mapping) leads to: one per location, compiled once, by the first
+/// validation that reaches it (or up front when the whole schema is compiled), and then read without a lock.
+final class RefTarget: Sendable {
+    let location: SchemaCompiler.Location
+    /// The base URI in force around the target (before its own `$id`).
+    let base: URIReference
+    /// The compiled node, retained once it is published; published once, under the compiler's lock.
+    private let published = Atomic<Unmanaged<Node>?>(nil)
 
-    init(nodes: consuming [NodeSpec], root: Int) {
-        var built: [Node] = []
-        built.reserveCapacity(nodes.count)
-        while let spec = nodes.popLast() { built.append(Node(spec)) }
-        self.nodes = built.reversed()
+    init(location: SchemaCompiler.Location, base: URIReference) {
+        self.location = location
+        self.base = base
+    }
+
+    /// The compiled node, or `nil` while it has not been compiled.
+    @inline(__always)
+    var node: Node? { published.load(ordering: .acquiring)?.takeUnretainedValue() }
+
+    /// Publishes the compiled node (once).
+    func publish(_ node: Node) {
+        published.store(Unmanaged.passRetained(node), ordering: .releasing)
+    }
+
+    /// Lets go of the compiled node (so recursive schemas, whose nodes refer back to their targets, are freed).
+    func unpublish() {
+        published.exchange(nil, ordering: .acquiringAndReleasing)?.release()
+    }
+
+    deinit { unpublish() }
+}
+
+/// A compiled schema: its root node and the compiler that compiles each `$ref` target when it is first reached.
+///
+/// Compiling only what documents reach matters for aind-data-schema: a fiber acquisition reaches 17 of the
+/// acquisition schema's 274 definitions. ``compileAll()`` compiles every target up front and refuses cycles that
+/// would never end (what ``JSONSchemaValidator`` does unless asked to compile lazily).
+final class CompiledSchema: Sendable {
+    let root: Node
+    private let compiler: Mutex<SchemaCompiler>
+
+    /// Compiles the root of `compiler`'s schema.
+    init(compiler: consuming SchemaCompiler) throws(SchemaCompileError) {
+        let target = compiler.rootTarget()
+        let root = try compiler.compileUnit(target)
+        target.publish(root)
         self.root = root
+        self.compiler = Mutex(compiler)
+    }
+
+    /// The node `target` leads to, compiled now if no validation has reached it before.
+    @inline(__always)
+    func node(_ target: RefTarget) -> Node {
+        if let node = target.node { return node }
+        return compile(target)
+    }
+
+    @inline(never)
+    private func compile(_ target: RefTarget) -> Node {
+        compiler.withLock { compiler in
+            if let node = target.node { return node }
+            var node: Node
+            do throws(SchemaCompileError) {
+                node = try compiler.compileUnit(target)
+            } catch {
+                var failed = NodeSpec(tokens: target.location.pointer)
+                failed.compileFailure = error.description
+                node = Node(failed)
+            }
+            target.publish(node)
+            return node
+        }
+    }
+
+    /// How many `$ref` targets are compiled, of those met so far (the compiled ones' references included).
+    var targetCounts: (compiled: Int, known: Int) {
+        compiler.withLock { compiler in (compiler.targets.values.filter { $0.node != nil }.count, compiler.targets.count) }
+    }
+
+    /// Compiles every target not compiled yet, then refuses a cycle of `$ref`s and in-place applicators that never
+    /// descends into the instance (validating it would never end).
+    func compileAll() throws(SchemaCompileError) {
+        try compiler.withLock { (compiler: inout SchemaCompiler) throws(SchemaCompileError) in
+            while let target = compiler.pending.popLast() {
+                if target.node == nil { target.publish(try compiler.compileUnit(target)) }
+            }
+        }
+        try checkCycles()
+    }
+
+    /// Depth-first searches along in-place edges (iterative, so a long chain cannot exhaust the stack) from every
+    /// node; every target must be compiled.
+    private func checkCycles() throws(SchemaCompileError) {
+        var state: [ObjectIdentifier: UInt8] = [:]  // absent: new, 1 on the path, 2 done
+        var seen: [Node] = []
+        func edges(_ node: Node) -> [Node] {
+            let (nodes, targets) = node.inPlaceEdges()
+            return nodes + targets.compactMap(\.node)
+        }
+        func search(from start: Node) throws(SchemaCompileError) {
+            state[ObjectIdentifier(start)] = 1
+            seen.append(start)
+            var stack: [(node: Node, edges: [Node], next: Int)] = [(start, edges(start), 0)]
+            while !stack.isEmpty {
+                let top = stack.count - 1
+                if stack[top].next == stack[top].edges.count {
+                    state[ObjectIdentifier(stack[top].node)] = 2
+                    stack.removeLast()
+                    continue
+                }
+                let target = stack[top].edges[stack[top].next]
+                stack[top].next += 1
+                switch state[ObjectIdentifier(target)] {
+                case 1?:
+                    let from = stack.lastIndex { $0.node === target } ?? 0
+                    let path = (stack[from...].map(\.node) + [target]).map(\.pointer).joined(separator: " → ")
+                    throw SchemaCompileError(pointer: target.pointer, message: "a $ref cycle that never reaches into the data: \(path)")
+                case nil:
+                    state[ObjectIdentifier(target)] = 1
+                    seen.append(target)
+                    stack.append((target, edges(target), 0))
+                default:
+                    break
+                }
+            }
+        }
+        try search(from: root)
+        var next = 0
+        while next < seen.count {
+            let node = seen[next]
+            next += 1
+            for child in node.children() where state[ObjectIdentifier(child)] == nil { try search(from: child) }
+        }
+    }
+
+    deinit {
+        compiler.withLock { compiler in
+            for target in compiler.targets.values { target.unpublish() }
+        }
+    }
+}
+
+extension Node {
+    /// Every subschema of this one: the in-place ones, those applied to members and items, and the compiled targets
+    /// of its references.
+    func children() -> [Node] {
+        var out = inPlaceEdges().nodes
+        out += propertyList.map(\.node)
+        out += patternProperties.map(\.1)
+        for dependency in dependencies { if case .schema(let node) = dependency.1 { out.append(node) } }
+        out += tupleItems ?? []
+        for node in [additionalProperties, propertyNames, items, additionalItems, contains] { if let node { out.append(node) } }
+        out += inPlaceEdges().targets.compactMap(\.node)
+        return out
     }
 }

@@ -47,7 +47,8 @@ public struct SchemaCompileError: Error, Sendable, CustomStringConvertible {
 /// are ignored. In draft-07 (the default, or `$schema` naming draft-04/06/07) `$ref` overrides its sibling keywords;
 /// with a 2019-09 or 2020-12 `$schema` (or ``Options/draft2020``) siblings apply.
 ///
-/// The schema is compiled once into an immutable graph, shared safely by any number of threads. `validate` reports
+/// The schema is compiled once into an immutable graph, shared safely by any number of threads (with
+/// ``Options/compilesLazily``, each `$ref` target once, when a validation first reaches it). `validate` reports
 /// **every** error with its JSON path; a valid document costs one pass with no allocation per value.
 public final class JSONSchemaValidator: Sendable {
     /// Options that make validation match pydantic's lax JSON mode, for aind-data-schema documents.
@@ -65,16 +66,21 @@ public final class JSONSchemaValidator: Sendable {
         public var draft2020: Bool
         /// Other schema documents by URI, for `$ref`s that leave the schema (metaschemas, shared definitions).
         public var documents: [String: JSONValue]
+        /// Compile each `$ref` target when a validation first reaches it, instead of the whole schema up front: for a
+        /// large schema whose documents use a small part of it, and which is known to compile (a defect in a part
+        /// compiled late is reported as an issue where a value reached it, and cycles are not looked for).
+        public var compilesLazily: Bool
 
         public init(
             pydanticLax: Bool = false, assertFormats: Bool = true, allowNaiveDateTimes: Bool = false, draft2020: Bool = false,
-            documents: [String: JSONValue] = [:]
+            documents: [String: JSONValue] = [:], compilesLazily: Bool = false
         ) {
             self.pydanticLax = pydanticLax
             self.assertFormats = assertFormats
             self.allowNaiveDateTimes = allowNaiveDateTimes
             self.draft2020 = draft2020
             self.documents = documents
+            self.compilesLazily = compilesLazily
         }
     }
 
@@ -88,11 +94,15 @@ public final class JSONSchemaValidator: Sendable {
     public init(schema: JSONValue, options: Options = Options()) throws(SchemaCompileError) {
         let declared = schema["$schema"]?.stringValue ?? ""
         let draft2020 = options.draft2020 || declared.contains("2019-09") || declared.contains("2020-12")
-        var compiler = SchemaCompiler(root: schema, documents: options.documents, draft7: !draft2020)
-        let root = try compiler.compile(at: SchemaCompiler.Location(document: 0, pointer: []), base: URIReference("urn:rigmap:schema"))
-        try compiler.checkCycles()
-        compiled = CompiledSchema(nodes: compiler.nodes, root: root)
+        compiled = try CompiledSchema(compiler: SchemaCompiler(root: schema, documents: options.documents, draft7: !draft2020))
         self.options = options
+        if !options.compilesLazily { try compiled.compileAll() }
+    }
+
+    /// Compiles every part of the schema not compiled yet and checks it for cycles that would never end: what a
+    /// validator that ``Options/compilesLazily`` skipped.
+    func compileAll() throws(SchemaCompileError) {
+        try compiled.compileAll()
     }
 
     /// Every problem with `value`; empty when valid.

@@ -11,7 +11,7 @@ import MetadataModel
 /// `if`/`then`/`else`) that never descends into the instance is refused with its path, because validating it would
 /// never end. A recursive tree (a `$ref` under `properties` or `items`) is fine.
 struct SchemaCompiler {
-    struct Location: Hashable {
+    struct Location: Hashable, Sendable {
         var document: Int
         var pointer: [String]
     }
@@ -22,8 +22,10 @@ struct SchemaCompiler {
     var resources: [String: (location: Location, base: URIReference)] = [:]
     /// `uri#name` → where the anchor is, and the base URI in force around it.
     var anchors: [String: (location: Location, base: URIReference)] = [:]
-    var memo: [Location: Int] = [:]
-    var nodes: [NodeSpec] = []
+    /// The target of every `$ref` met so far, by location: each compiles once, so recursive schemas are finite graphs.
+    var targets: [Location: RefTarget] = [:]
+    /// Targets made and not compiled yet, for ``CompiledSchema/compileAll()``.
+    var pending: [RefTarget] = []
     /// Resolved references by base URI and reference text: an aind-data-schema schema writes the same few hundred
     /// references thousands of times, and resolving one walks the document and parses URIs.
     var resolvedRefs: [String: [String: (location: Location, base: URIReference)?]] = [:]
@@ -57,10 +59,21 @@ struct SchemaCompiler {
     /// or `$anchor` found).
     private mutating func index(_ schema: JSONValue, document: Int, path: inout [String], base: URIReference, isRoot: Bool) {
         guard case .object(let object) = schema else { return }
+        // One pass for the identifiers (a lookup by key in a small object compares the key with every member's).
+        var hasRef = false
+        var id: String?
+        var anchor: String?
+        for (key, value) in object where key.utf8.first == UInt8(ascii: "$") {
+            switch key {
+            case "$ref": hasRef = true
+            case "$id": id = value.stringValue
+            case "$anchor": anchor = value.stringValue
+            default: break
+            }
+        }
         let outer = base
         var base = base
-        let ignoresId = draft7 && object["$ref"] != nil
-        if !ignoresId, let id = object["$id"]?.stringValue {
+        if !(draft7 && hasRef), let id {
             let location = Location(document: document, pointer: path)
             let resolved = URIReference(id).resolved(against: base)
             if let fragment = resolved.fragment, !fragment.isEmpty, !fragment.hasPrefix("/") {
@@ -72,21 +85,21 @@ struct SchemaCompiler {
             }
             base = resource
         }
-        if let anchor = object["$anchor"]?.stringValue {
+        if let anchor {
             var named = base.withoutFragment
             named.fragment = anchor
             anchors[named.description] = (Location(document: document, pointer: path), base)
         }
         for (key, value) in object {
-            switch key {
-            case "properties", "patternProperties", "definitions", "$defs", "dependencies", "dependentSchemas":
+            switch SubschemaKeyword(key) {
+            case .map:
                 for (name, sub) in value.objectValue ?? [:] {
                     path.append(key)
                     path.append(name)
                     index(sub, document: document, path: &path, base: base, isRoot: false)
                     path.removeLast(2)
                 }
-            case "items", "prefixItems", "allOf", "anyOf", "oneOf":
+            case .list:
                 if let list = value.arrayValue {
                     for (i, sub) in list.enumerated() {
                         path.append(key)
@@ -99,11 +112,11 @@ struct SchemaCompiler {
                     index(value, document: document, path: &path, base: base, isRoot: false)
                     path.removeLast()
                 }
-            case "additionalProperties", "additionalItems", "contains", "propertyNames", "not", "if", "then", "else":
+            case .single:
                 path.append(key)
                 index(value, document: document, path: &path, base: base, isRoot: false)
                 path.removeLast()
-            default:
+            case .none:
                 break  // enum, const, default, examples… hold data, not schemas: an "$id" there is not an identifier
             }
         }
@@ -185,26 +198,33 @@ struct SchemaCompiler {
 
     // MARK: Compiling
 
-    /// The node for the schema at `location` — a `$ref` target or the root — compiled once (so recursive schemas are
-    /// finite graphs).
-    mutating func compile(at location: Location, base: URIReference) throws(SchemaCompileError) -> Int {
-        if let existing = memo[location] { return existing }
-        guard let schema = value(at: location) else {
-            throw SchemaCompileError(pointer: SchemaCompiler.pointerString(location.pointer), message: "nothing at this location")
+    /// The target of the schema's root.
+    mutating func rootTarget() -> RefTarget {
+        target(at: Location(document: 0, pointer: []), base: URIReference("urn:rigmap:schema"))
+    }
+
+    /// The one target of the schema at `location` (a `$ref` target or the root), made on first mention and compiled
+    /// later.
+    mutating func target(at location: Location, base: URIReference) -> RefTarget {
+        if let existing = targets[location] { return existing }
+        let made = RefTarget(location: location, base: base)
+        targets[location] = made
+        pending.append(made)
+        return made
+    }
+
+    /// Compiles the schema at `target`, with every subschema written in place; the `$ref`s in it become targets.
+    mutating func compileUnit(_ target: RefTarget) throws(SchemaCompileError) -> Node {
+        guard let schema = value(at: target.location) else {
+            throw SchemaCompileError(pointer: SchemaCompiler.pointerString(target.location.pointer), message: "nothing at this location")
         }
-        return try compileInline(schema, at: location, base: base, memoize: true)
+        return try compileInline(schema, at: target.location, base: target.base)
     }
 
     /// The node for `schema`, found at `location`. A subschema reached by walking down from its parent is compiled in
-    /// place, without the memo (no walk from the document's root, no hashing of its location): only `$ref` targets
-    /// can be reached twice.
-    mutating func compileInline(_ schema: JSONValue, at location: Location, base: URIReference, memoize: Bool) throws(SchemaCompileError) -> Int {
-        let index = nodes.count
-        if memoize { memo[location] = index }
-        nodes.append(NodeSpec(tokens: location.pointer))
-        let node = try compileNode(schema, location: location, base: base)
-        nodes[index] = node
-        return index
+    /// place (no walk from the document's root, no hashing of its location): only `$ref` targets can be reached twice.
+    mutating func compileInline(_ schema: JSONValue, at location: Location, base: URIReference) throws(SchemaCompileError) -> Node {
+        Node(try compileNode(schema, location: location, base: base))
     }
 
     private mutating func compileNode(_ schema: JSONValue, location: Location, base inherited: URIReference) throws(SchemaCompileError) -> NodeSpec {
@@ -226,8 +246,8 @@ struct SchemaCompiler {
             base = URIReference(id).resolved(against: inherited).withoutFragment
         }
         /// The subschema `value`, found under `tokens` of this one.
-        func child(_ value: JSONValue, _ tokens: String...) throws(SchemaCompileError) -> Int {
-            try compileInline(value, at: Location(document: location.document, pointer: location.pointer + tokens), base: base, memoize: false)
+        func child(_ value: JSONValue, _ tokens: String...) throws(SchemaCompileError) -> Node {
+            try compileInline(value, at: Location(document: location.document, pointer: location.pointer + tokens), base: base)
         }
         func nonNegativeInt(_ v: JSONValue?, _ key: String) throws(SchemaCompileError) -> Int? {
             guard let v else { return nil }
@@ -239,10 +259,10 @@ struct SchemaCompiler {
             guard let n = v.numberValue else { throw fail("'\(key)' must be a number") }
             return n.doubleValue
         }
-        func schemaList(_ v: JSONValue?, _ key: String) throws(SchemaCompileError) -> [Int]? {
+        func schemaList(_ v: JSONValue?, _ key: String) throws(SchemaCompileError) -> [Node]? {
             guard let v else { return nil }
             guard let list = v.arrayValue, !list.isEmpty else { throw fail("'\(key)' must be a non-empty array of schemas") }
-            var out: [Int] = []
+            var out: [Node] = []
             for (i, sub) in list.enumerated() { out.append(try child(sub, key, String(i))) }
             return out
         }
@@ -253,7 +273,7 @@ struct SchemaCompiler {
             guard let target = resolveCached(text, base: base) else {
                 throw fail("reference '\(text)' does not resolve (only references within the schema and to given documents are supported)")
             }
-            node.ref = try compile(at: target.location, base: target.base)
+            node.ref = self.target(at: target.location, base: target.base)
             if draft7 { return node }  // draft-07: $ref overrides every sibling keyword
         }
         if let type = k.type {
@@ -314,7 +334,7 @@ struct SchemaCompiler {
         node.maxProperties = try nonNegativeInt(k.maxProperties, "maxProperties")
         if let items = k.items {
             if let list = items.arrayValue {
-                var tuple: [Int] = []
+                var tuple: [Node] = []
                 for (i, sub) in list.enumerated() { tuple.append(try child(sub, "items", String(i))) }
                 node.tupleItems = tuple
                 if let sub = k.additionalItems { node.additionalItems = try child(sub, "additionalItems") }
@@ -326,7 +346,7 @@ struct SchemaCompiler {
         }
         if let prefix = k.prefixItems {
             guard let list = prefix.arrayValue else { throw fail("'prefixItems' must be an array") }
-            var tuple: [Int] = []
+            var tuple: [Node] = []
             for (i, sub) in list.enumerated() { tuple.append(try child(sub, "prefixItems", String(i))) }
             node.tupleItems = tuple
         }
@@ -348,12 +368,12 @@ struct SchemaCompiler {
         }
         if let d = k.discriminator {
             guard let property = d["propertyName"]?.stringValue else { throw fail("'discriminator.propertyName' must be a string") }
-            var mapping: [String: Int] = [:]
+            var mapping: [String: RefTarget] = [:]
             for (value, target) in d["mapping"]?.objectValue ?? [:] {
                 guard let ref = target.stringValue, let resolved = resolveCached(ref, base: base) else {
                     throw fail("'discriminator.mapping' value for '\(value)' does not resolve")
                 }
-                mapping[value] = try compile(at: resolved.location, base: resolved.base)
+                mapping[value] = self.target(at: resolved.location, base: resolved.base)
             }
             node.discriminator = (property, mapping)
         }
@@ -410,49 +430,29 @@ struct SchemaCompiler {
         }
         return pairs
     }
+}
 
-    // MARK: Cycles
+/// How a keyword holds subschemas: a map of them (`properties`), one or a list (`items`, `allOf`), or one (`not`).
+/// Found by the key's length first, so a key that is none of them (most) costs one or two comparisons, not twenty.
+enum SubschemaKeyword {
+    case map, list, single, none
 
-    /// Refuses a cycle of `$ref`s and in-place applicators that never descends into the instance (an iterative
-    /// depth-first search, so a long chain cannot exhaust the stack).
-    func checkCycles() throws(SchemaCompileError) {
-        func inPlace(_ n: NodeSpec) -> [Int] {
-            var out: [Int] = []
-            if let r = n.ref { out.append(r) }
-            out += n.allOf ?? []
-            out += n.anyOf ?? []
-            out += n.oneOf ?? []
-            if let x = n.not { out.append(x) }
-            if let x = n.ifNode { out.append(x) }
-            if let x = n.thenNode { out.append(x) }
-            if let x = n.elseNode { out.append(x) }
-            if let d = n.discriminator { out += d.mapping.values.sorted() }
-            return out
-        }
-        var state = [UInt8](repeating: 0, count: nodes.count)  // 0 new, 1 on the path, 2 done
-        for start in nodes.indices where state[start] == 0 {
-            var stack: [(node: Int, edges: [Int], next: Int)] = [(start, inPlace(nodes[start]), 0)]
-            state[start] = 1
-            while !stack.isEmpty {
-                let top = stack.count - 1
-                if stack[top].next == stack[top].edges.count {
-                    state[stack[top].node] = 2
-                    stack.removeLast()
-                    continue
-                }
-                let target = stack[top].edges[stack[top].next]
-                stack[top].next += 1
-                if state[target] == 1 {
-                    let from = stack.lastIndex { $0.node == target } ?? 0
-                    let path = (stack[from...].map(\.node) + [target]).map { nodes[$0].pointer }.joined(separator: " → ")
-                    throw SchemaCompileError(
-                        pointer: nodes[target].pointer, message: "a $ref cycle that never reaches into the data: \(path)")
-                }
-                if state[target] == 0 {
-                    state[target] = 1
-                    stack.append((target, inPlace(nodes[target]), 0))
-                }
-            }
+    init(_ key: String) {
+        switch key.utf8.count {
+        case 2: self = key == "if" ? .single : .none
+        case 3: self = key == "not" ? .single : .none
+        case 4: self = key == "then" || key == "else" ? .single : .none
+        case 5: self = key == "items" || key == "allOf" || key == "anyOf" || key == "oneOf" ? .list : key == "$defs" ? .map : .none
+        case 8: self = key == "contains" ? .single : .none
+        case 10: self = key == "properties" ? .map : .none
+        case 11: self = key == "definitions" ? .map : key == "prefixItems" ? .list : .none
+        case 12: self = key == "dependencies" ? .map : .none
+        case 13: self = key == "propertyNames" ? .single : .none
+        case 15: self = key == "additionalItems" ? .single : .none
+        case 16: self = key == "dependentSchemas" ? .map : .none
+        case 17: self = key == "patternProperties" ? .map : .none
+        case 20: self = key == "additionalProperties" ? .single : .none
+        default: self = .none
         }
     }
 }
@@ -468,46 +468,111 @@ struct SchemaKeywords {
 
     init(_ object: JSONObject) {
         for (key, value) in object {
-            switch key {
-            case "type": type = value
-            case "$ref": ref = value
-            case "title": title = value
-            case "properties": properties = value
-            case "required": required = value
-            case "anyOf": anyOf = value
-            case "items": items = value
-            case "enum": enumValues = value
-            case "const": constValue = value
-            case "additionalProperties": additionalProperties = value
-            case "allOf": allOf = value
-            case "oneOf": oneOf = value
-            case "discriminator": discriminator = value
-            case "format": format = value
-            case "pattern": pattern = value
-            case "minimum": minimum = value
-            case "maximum": maximum = value
-            case "exclusiveMinimum": exclusiveMinimum = value
-            case "exclusiveMaximum": exclusiveMaximum = value
-            case "minItems": minItems = value
-            case "maxItems": maxItems = value
-            case "minLength": minLength = value
-            case "maxLength": maxLength = value
-            case "$id": id = value
-            case "patternProperties": patternProperties = value
-            case "propertyNames": propertyNames = value
-            case "dependencies": dependencies = value
-            case "minProperties": minProperties = value
-            case "maxProperties": maxProperties = value
-            case "additionalItems": additionalItems = value
-            case "prefixItems": prefixItems = value
-            case "contains": contains = value
-            case "uniqueItems": uniqueItems = value
-            case "not": not = value
-            case "if": ifSchema = value
-            case "then": thenSchema = value
-            case "else": elseSchema = value
-            case "multipleOf": multipleOf = value
-            default: break  // annotations (description, default, examples…) and unknown keywords
+            // By length first: most members (description, default, examples…) then match nothing after one test.
+            switch key.utf8.count {
+            case 2:
+                switch key {
+                case "if": ifSchema = value
+                default: break
+                }
+            case 3:
+                switch key {
+                case "$id": id = value
+                case "not": not = value
+                default: break
+                }
+            case 4:
+                switch key {
+                case "type": type = value
+                case "$ref": ref = value
+                case "enum": enumValues = value
+                case "then": thenSchema = value
+                case "else": elseSchema = value
+                default: break
+                }
+            case 5:
+                switch key {
+                case "title": title = value
+                case "anyOf": anyOf = value
+                case "items": items = value
+                case "const": constValue = value
+                case "allOf": allOf = value
+                case "oneOf": oneOf = value
+                default: break
+                }
+            case 6:
+                switch key {
+                case "format": format = value
+                default: break
+                }
+            case 7:
+                switch key {
+                case "pattern": pattern = value
+                case "minimum": minimum = value
+                case "maximum": maximum = value
+                default: break
+                }
+            case 8:
+                switch key {
+                case "required": required = value
+                case "minItems": minItems = value
+                case "maxItems": maxItems = value
+                case "contains": contains = value
+                default: break
+                }
+            case 9:
+                switch key {
+                case "minLength": minLength = value
+                case "maxLength": maxLength = value
+                default: break
+                }
+            case 10:
+                switch key {
+                case "properties": properties = value
+                case "multipleOf": multipleOf = value
+                default: break
+                }
+            case 11:
+                switch key {
+                case "prefixItems": prefixItems = value
+                case "uniqueItems": uniqueItems = value
+                default: break
+                }
+            case 12:
+                switch key {
+                case "dependencies": dependencies = value
+                default: break
+                }
+            case 13:
+                switch key {
+                case "discriminator": discriminator = value
+                case "propertyNames": propertyNames = value
+                case "minProperties": minProperties = value
+                case "maxProperties": maxProperties = value
+                default: break
+                }
+            case 15:
+                switch key {
+                case "additionalItems": additionalItems = value
+                default: break
+                }
+            case 16:
+                switch key {
+                case "exclusiveMinimum": exclusiveMinimum = value
+                case "exclusiveMaximum": exclusiveMaximum = value
+                default: break
+                }
+            case 17:
+                switch key {
+                case "patternProperties": patternProperties = value
+                default: break
+                }
+            case 20:
+                switch key {
+                case "additionalProperties": additionalProperties = value
+                default: break
+                }
+            default: break  // annotations and unknown keywords
             }
         }
     }

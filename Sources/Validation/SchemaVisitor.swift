@@ -10,7 +10,7 @@ import Synchronization
 /// path kept as a stack and turned into a `JSONPath` only when an issue is recorded. A document is checked first and
 /// collected only when it fails, so valid documents pay for one allocation-free pass.
 struct SchemaVisitor {
-    let nodes: [Node]
+    let schema: CompiledSchema
     let options: JSONSchemaValidator.Options
     let collecting: Bool
     /// Whether a long array's items are checked on several threads (the checking visitor of a whole document only:
@@ -20,15 +20,9 @@ struct SchemaVisitor {
     var issues: [ValidationIssue] = []
 
     init(schema: CompiledSchema, options: JSONSchemaValidator.Options, collecting: Bool) {
-        nodes = schema.nodes
+        self.schema = schema
         self.options = options
         self.collecting = collecting
-    }
-
-    private init(nodes: [Node], options: JSONSchemaValidator.Options) {
-        self.nodes = nodes
-        self.options = options
-        collecting = false
     }
 
     // MARK: Reporting
@@ -47,21 +41,21 @@ struct SchemaVisitor {
     }
 
     /// Whether `value` passes `node`, checked without collecting.
-    mutating func passes(_ value: JSONValue, _ node: Int) -> Bool {
+    mutating func passes(_ value: JSONValue, _ node: Node) -> Bool {
         // A checking visitor keeps no path and no issues: it can answer itself, without a new visitor per branch.
         if !collecting { return validate(value, node) }
-        var checker = SchemaVisitor(nodes: nodes, options: options)
+        var checker = SchemaVisitor(schema: schema, options: options, collecting: false)
         return checker.validate(value, node)
     }
 
     // MARK: Values
 
-    mutating func validate(_ value: JSONValue, _ index: Int) -> Bool {
-        let node = nodes[index]
+    mutating func validate(_ value: JSONValue, _ node: Node) -> Bool {
         if node.alwaysValid { return true }
         if node.neverValid { return report("is not allowed here") }
+        if let failure = node.compileFailure { return report("internal: \(failure)") }
         var ok = true
-        if let ref = node.ref, !validate(value, ref) {
+        if let ref = node.ref, !validate(value, schema.node(ref)) {
             if !collecting { return false }
             ok = false
         }
@@ -131,7 +125,9 @@ struct SchemaVisitor {
                 if !collecting { return false }
                 ok = false
             }
-        } else if let discriminator = node.discriminator, !validateOneOf(value, discriminator.mapping.values.sorted(), discriminator) {
+        } else if let discriminator = node.discriminator,
+            !validateOneOf(value, discriminator.mapping.sorted { $0.key < $1.key }.map { schema.node($0.value) }, discriminator)
+        {
             if !collecting { return false }
             ok = false
         }
@@ -284,7 +280,7 @@ struct SchemaVisitor {
                 }
             }
             if !covered, let additional = node.additionalProperties {
-                if nodes[additional].neverValid {
+                if additional.neverValid {
                     if !report("unknown field '\(key)' is not allowed", key: key) && !collecting { return false }
                     ok = false
                 } else {
@@ -340,7 +336,7 @@ struct SchemaVisitor {
             if !itemsPass(array, sub) { return false }
         } else {
             for (i, item) in array.enumerated() {
-                let sub: Int?
+                let sub: Node?
                 if let tuple = node.tupleItems {
                     sub = i < tuple.count ? tuple[i] : node.additionalItems
                 } else {
@@ -349,7 +345,7 @@ struct SchemaVisitor {
                 guard let sub else { continue }
                 if collecting { path.append(.index(i)) }
                 let valid: Bool
-                if node.tupleItems != nil, i >= (node.tupleItems?.count ?? 0), nodes[sub].neverValid {
+                if node.tupleItems != nil, i >= (node.tupleItems?.count ?? 0), sub.neverValid {
                     valid = report("no item is allowed beyond position \((node.tupleItems?.count ?? 0) - 1)")
                 } else {
                     valid = validate(item, sub)
@@ -381,13 +377,13 @@ struct SchemaVisitor {
 
     /// Whether every item of `array` passes `sub`, checked in ``slices(of:)`` on several threads; the first failure
     /// stops the others. Only the verdict is shared, so the answer is the serial one.
-    func itemsPass(_ array: [JSONValue], _ sub: Int) -> Bool {
+    func itemsPass(_ array: [JSONValue], _ sub: Node) -> Bool {
         let slices = SchemaVisitor.slices(of: array.count)
         let failed = Atomic(false)
-        let nodes = self.nodes
+        let schema = self.schema
         let options = self.options
         DispatchQueue.concurrentPerform(iterations: slices.count) { slice in
-            var checker = SchemaVisitor(nodes: nodes, options: options)
+            var checker = SchemaVisitor(schema: schema, options: options, collecting: false)
             for i in slices[slice] {
                 if failed.load(ordering: .relaxed) { return }
                 if !checker.validate(array[i], sub) {
@@ -457,7 +453,7 @@ struct SchemaVisitor {
 
     // MARK: Combinators
 
-    mutating func validateAnyOf(_ value: JSONValue, _ branches: [Int]) -> Bool {
+    mutating func validateAnyOf(_ value: JSONValue, _ branches: [Node]) -> Bool {
         if branches.contains(where: { passes(value, $0) }) { return true }
         guard collecting else { return false }
         let here = currentPath
@@ -477,7 +473,7 @@ struct SchemaVisitor {
     }
 
     /// The issues one branch reports for `value` (collecting, at the current path).
-    mutating func branchIssues(_ value: JSONValue, _ branch: Int) -> [ValidationIssue] {
+    mutating func branchIssues(_ value: JSONValue, _ branch: Node) -> [ValidationIssue] {
         let mark = issues.count
         _ = validate(value, branch)
         let found = Array(issues[mark...])
@@ -490,14 +486,16 @@ struct SchemaVisitor {
         return (typeMismatch ? 10_000 : 0) + issues.count
     }
 
-    private func branchTypeName(_ index: Int) -> String? {
-        let node = nodes[index]
+    private func branchTypeName(_ node: Node) -> String? {
         if let types = node.types { return types.names.joined(separator: " or ") }
-        if let ref = node.ref { return nodes[ref].name ?? branchTypeName(ref) }
+        if let ref = node.ref {
+            let target = schema.node(ref)
+            return target.name ?? branchTypeName(target)
+        }
         return node.name
     }
 
-    mutating func validateOneOf(_ value: JSONValue, _ branches: [Int], _ discriminator: (property: String, mapping: [String: Int])?) -> Bool {
+    mutating func validateOneOf(_ value: JSONValue, _ branches: [Node], _ discriminator: (property: String, mapping: [String: RefTarget])?) -> Bool {
         if let discriminator, case .object(let object) = value {
             guard let tag = object[discriminator.property] else {
                 return report("required field '\(discriminator.property)' is missing (it selects the kind of object)", key: discriminator.property)
@@ -507,7 +505,7 @@ struct SchemaVisitor {
                 let shown = known.prefix(10).joined(separator: ", ") + (known.count > 10 ? ", … (\(known.count) kinds)" : "")
                 return report("unknown \(discriminator.property) \(JSONWriter.compactString(tag)); expected one of: \(shown)", key: discriminator.property)
             }
-            return validate(value, target)
+            return validate(value, schema.node(target))
         }
         var passing = 0
         for branch in branches where passes(value, branch) {

@@ -69,6 +69,43 @@ import Testing
         #expect(runs.withLock { $0 } == Dictionary(uniqueKeysWithValues: kinds.map { ($0, 1) }))
     }
 
+    /// Validators that compile each definition when it is first reached, asked by eight threads at once from cold,
+    /// give every thread the answers of validators compiled whole; a fiber acquisition compiles a small part of its
+    /// schema.
+    @Test func lazilyCompiledValidatorsAgreeFromEightThreads() throws {
+        let documents = try exampleNames().map { try example($0) }
+        let all = documents + documents.map { edited($0) { $0.removeValue(forKey: "subject_id"); $0["modification_date"] = "never" } }
+        func validator(_ kind: DocumentKind, lazily: Bool) throws -> JSONSchemaValidator {
+            try JSONSchemaValidator(
+                schema: AindValidator.patch(try SchemaRelease.newest.schema(kind).root), options: .init(pydanticLax: true, compilesLazily: lazily))
+        }
+        let eager = try Dictionary(uniqueKeysWithValues: DocumentKind.allCases.map { ($0, try validator($0, lazily: false)) })
+        let lazy = try Dictionary(uniqueKeysWithValues: DocumentKind.allCases.map { ($0, try validator($0, lazily: true)) })
+        let expected = try all.map { document -> [String] in eager[try #require(DocumentKind(of: document))]?.validate(document).map(\.description) ?? [] }
+        #expect(expected.contains { !$0.isEmpty })
+        let found = Mutex<[[String]?]>(Array(repeating: nil, count: 8 * all.count))
+        DispatchQueue.concurrentPerform(iterations: 8) { thread in
+            for offset in all.indices {
+                let i = (offset + thread * 3) % all.count  // each thread starts elsewhere
+                guard let kind = DocumentKind(of: all[i]), let validator = lazy[kind] else { continue }
+                let issues = validator.validate(all[i]).map(\.description)
+                found.withLock { $0[thread * all.count + i] = issues }
+            }
+        }
+        let results = found.withLock { $0 }
+        for thread in 0..<8 {
+            for i in all.indices { #expect(results[thread * all.count + i] == expected[i]) }
+        }
+        // One fiber acquisition alone reaches a few of the acquisition schema's definitions.
+        let fiber = try validator(.acquisition, lazily: true)
+        _ = fiber.validate(try example("fip_ophys_acquisition.json"))
+        let reached = fiber.compiled.targetCounts.compiled
+        try fiber.compileAll()
+        let whole = fiber.compiled.targetCounts.compiled
+        #expect(reached > 1 && reached * 4 < whole, "\(reached) of \(whole)")
+        #expect(fiber.validate(try example("fip_ophys_acquisition.json")).isEmpty)
+    }
+
     /// A long array's items are checked on several threads; a bad item anywhere in it (the first, one in each
     /// slice, the last) is found, and reported exactly as a serial walk reports it.
     @Test(arguments: [0, 511, 512, 700, 1023, 1999])
