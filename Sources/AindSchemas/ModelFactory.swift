@@ -123,16 +123,9 @@ public struct ModelFactory: Sendable {
     /// matched against its discriminator values, then against any constant field of its members (`1216` as a WhoAmI,
     /// `IMEC` as an abbreviation).
     public func variant(_ definition: String?, _ property: String, matching key: JSONValue) throws(SchemaBuildError) -> JSONValue {
-        let targets = try unionMembers(definition, property)
-        if let name = key.stringValue, let target = targets.first(where: { $0.discriminator == name }) {
-            return try constantModel(target.schema, name: target.name)
-        }
-        for target in targets {
-            for (_, field) in target.schema["properties"]?.objectValue ?? [:] {
-                if let constant = field["const"], constant.isEquivalent(to: key) {
-                    return try constantModel(target.schema, name: target.name)
-                }
-            }
+        let union = try unionIndex(definition, property)
+        if let member = union.member(matching: key) {
+            return try constantModel(union.members[member].schema, name: union.members[member].name)
         }
         throw SchemaBuildError("no member of \(definition ?? schema.kind.objectType).\(property) matches \(JSONWriter.compactString(key))")
     }
@@ -164,10 +157,51 @@ public struct ModelFactory: Sendable {
 
     // MARK: - Internals
 
-    private struct UnionMember {
+    struct UnionMember: Sendable {
         var discriminator: String?
         var name: String
         var schema: JSONObject
+    }
+
+    /// A union's members, with what ``variant(_:_:matching:)`` matches a key against: the discriminator values,
+    /// then the members' constant fields in member and field order (the first match wins). Worked out once per
+    /// union and schema: the organizations union alone has hundreds of members, and a mapping asks it many times.
+    struct UnionIndex: Sendable {
+        var members: [UnionMember]
+        var byDiscriminator: [String: Int] = [:]
+        /// String constants → the first member that has one; any other constant, in order.
+        var byStringConstant: [String: Int] = [:]
+        var otherConstants: [(value: JSONValue, member: Int)] = []
+
+        init(_ members: [UnionMember]) {
+            self.members = members
+            for (i, member) in members.enumerated() {
+                if let discriminator = member.discriminator, byDiscriminator[discriminator] == nil { byDiscriminator[discriminator] = i }
+                for (_, field) in member.schema["properties"]?.objectValue ?? [:] {
+                    guard let constant = field["const"] else { continue }
+                    if let text = constant.stringValue {
+                        if byStringConstant[text] == nil { byStringConstant[text] = i }
+                    } else {
+                        otherConstants.append((constant, i))
+                    }
+                }
+            }
+        }
+
+        /// The member `key` names (a string equals only string constants; other values are compared as
+        /// `isEquivalent` compares them).
+        func member(matching key: JSONValue) -> Int? {
+            if let name = key.stringValue { return byDiscriminator[name] ?? byStringConstant[name] }
+            return otherConstants.first { $0.value.isEquivalent(to: key) }?.member
+        }
+    }
+
+    private func unionIndex(_ definition: String?, _ property: String) throws(SchemaBuildError) -> UnionIndex {
+        let key = "\(definition ?? "")/\(property)"
+        if let known = schema.unions.withLock({ $0[key] }) { return known }
+        let index = UnionIndex(try unionMembers(definition, property))
+        schema.unions.withLock { $0[key] = index }
+        return index
     }
 
     private func unionMembers(_ definition: String?, _ property: String) throws(SchemaBuildError) -> [UnionMember] {

@@ -112,6 +112,8 @@ public final class ParsedSchema: Sendable {
     public let root: JSONValue
     /// `$defs` by name.
     public let definitions: JSONObject
+    /// ``ModelFactory``'s unions, indexed on first use (by `definition/property`).
+    let unions = Mutex<[String: ModelFactory.UnionIndex]>([:])
 
     init(kind: DocumentKind, release: String, root: JSONValue) {
         self.kind = kind

@@ -89,7 +89,7 @@ struct Pattern: Sendable {
             }
             if c == "[" && !inClass { inClass = true } else if c == "]" && inClass { inClass = false }
             if c == "$" && !inClass {
-                out += "(?![\\s\\S])"
+                out += "\\z"  // end of input; `(?![\\s\\S])` means the same but makes ICU build a Unicode set
             } else {
                 out.append(c)
             }
