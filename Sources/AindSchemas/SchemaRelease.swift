@@ -48,13 +48,12 @@ public struct SchemaRelease: Sendable, Hashable, CustomStringConvertible {
         guard let text = EmbeddedAindSchemas.files[path] else {
             throw SchemaUnavailable(message: "\(description) has no \(kind.objectType) schema (\(path) is not embedded)")
         }
-        let root: JSONValue
+        let parsed: ParsedSchema
         do {
-            root = try JSONParser.parse(text)
+            parsed = try ParsedSchema(kind: kind, release: version, text: Array(text.utf8))
         } catch {
             throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
         }
-        let parsed = ParsedSchema(kind: kind, release: version, root: root)
         return SchemaRelease.cache.withLock { cache in
             if let existing = cache[key] { return existing }
             cache[key] = parsed
@@ -103,40 +102,93 @@ public struct SchemaUnavailable: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// One parsed document schema: the root and its `$defs`, immutable and shared across threads.
+/// One parsed document schema, immutable and shared across threads: the document's own schema, parsed at once, and
+/// its `$defs`, each parsed when first asked for (a mapping uses a few dozen of the instrument schema's 315).
 public final class ParsedSchema: Sendable {
     public let kind: DocumentKind
     /// The release it belongs to (`2.9.2`).
     public let release: String
-    /// The whole JSON Schema.
-    public let root: JSONValue
-    /// `$defs` by name.
-    public let definitions: JSONObject
+    /// The schema without its `$defs`.
+    public let document: JSONValue
+    /// The names of the `$defs`, in schema order.
+    public let definitionNames: [String]
+    /// Whether a `$defs` entry may hold an `$id` or `$anchor` (one of those, or a `$` escape, occurs in the text):
+    /// then a reference cannot be resolved without reading every definition.
+    public let definitionsMayHoldIdentifiers: Bool
+    private let text: [UInt8]
+    private let ranges: [String: Range<Int>]
+    private let parsed = Mutex<[String: JSONValue]>([:])
     /// ``ModelFactory``'s unions, indexed on first use (by `definition/property`).
     let unions = Mutex<[String: ModelFactory.UnionIndex]>([:])
 
-    init(kind: DocumentKind, release: String, root: JSONValue) {
+    init(kind: DocumentKind, release: String, text: [UInt8]) throws(JSONSyntaxError) {
         self.kind = kind
         self.release = release
-        self.root = root
-        self.definitions = root["$defs"]?.objectValue ?? [:]
+        // Every definition's syntax is checked here; each is parsed when first used.
+        let (document, deferred) = try JSONParser.parse(text, deferringMembersOf: "$defs")
+        self.document = document
+        self.text = text
+        definitionNames = deferred.map(\.name)
+        var ranges: [String: Range<Int>] = [:]
+        for (name, range) in deferred { ranges[name] = range }  // a repeated name: the last value, as a full parse
+        self.ranges = ranges
+        definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(text)
+    }
+
+    /// The whole JSON Schema, `$defs` included (parsed again from the text, in its order).
+    public var root: JSONValue {
+        (try? JSONParser.parse(text)) ?? document
+    }
+
+    /// The schema of one `$defs` entry (`HarpDevice`), parsed on first use.
+    public func definitionValue(_ name: String) -> JSONValue? {
+        if let known = parsed.withLock({ $0[name] }) { return known }
+        guard let range = ranges[name], let value = try? JSONParser.parse(text[range]) else { return nil }
+        return parsed.withLock { parsed in
+            if let known = parsed[name] { return known }
+            parsed[name] = value
+            return value
+        }
+    }
+
+    /// Whether `"$id"`, `"$anchor"`, `"$\` (a key beginning `$` and an escape) or `\u0024` (an escaped `$`) occurs:
+    /// without them no key reads as `$id` or `$anchor`. One pass, looking closer only at `$` and `\`.
+    static func mayHoldIdentifiers(_ text: [UInt8]) -> Bool {
+        text.withUnsafeBufferPointer { bytes in
+            func follows(_ word: StaticString, at start: Int) -> Bool {
+                guard start + word.utf8CodeUnitCount <= bytes.count else { return false }
+                for k in 0..<word.utf8CodeUnitCount where bytes[start + k] != word.utf8Start[k] { return false }
+                return true
+            }
+            for i in bytes.indices {
+                switch bytes[i] {
+                case UInt8(ascii: "$") where i > 0 && bytes[i - 1] == UInt8(ascii: "\""):
+                    if follows("\\", at: i + 1) || follows("id\"", at: i + 1) || follows("anchor\"", at: i + 1) { return true }
+                case UInt8(ascii: "\\"):
+                    if follows("u0024", at: i + 1) { return true }
+                default:
+                    break
+                }
+            }
+            return false
+        }
     }
 
     /// The `schema_version` documents of this kind carry in this release (`2.5.4` for Acquisition in 2.9.2).
     public var schemaVersion: String? {
-        root["properties"]?["schema_version"]?["const"]?.stringValue ?? root["properties"]?["schema_version"]?["default"]?.stringValue
+        document["properties"]?["schema_version"]?["const"]?.stringValue ?? document["properties"]?["schema_version"]?["default"]?.stringValue
     }
 
     /// The schema of a definition (`HarpDevice`), or of the document itself for `nil`.
     public func definition(_ name: String?) -> JSONObject? {
-        guard let name else { return root.objectValue }
-        return definitions[name]?.objectValue
+        guard let name else { return document.objectValue }
+        return definitionValue(name)?.objectValue
     }
 
     /// The target of a local `$ref` (`#/$defs/X`).
     func resolve(_ ref: String) -> JSONObject? {
         let prefix = "#/$defs/"
-        guard ref.hasPrefix(prefix) else { return ref == "#" ? root.objectValue : nil }
-        return definitions[String(ref.dropFirst(prefix.count))]?.objectValue
+        guard ref.hasPrefix(prefix) else { return ref == "#" ? document.objectValue : nil }
+        return definitionValue(String(ref.dropFirst(prefix.count)))?.objectValue
     }
 }

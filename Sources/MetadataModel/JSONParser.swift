@@ -48,6 +48,9 @@ public struct JSONParser {
 
     /// Object members whose values are checked but not kept (``parse(_:omitting:)``).
     private let omitted: Set<String>
+    /// The top-level member whose own members are located but not parsed (``parse(_:deferringMembersOf:)``).
+    private var deferredKey: String?
+    private var deferred: [(name: String, range: Range<Int>)] = []
 
     private init(bytes: [UInt8], omitted: Set<String>) {
         self.bytes = bytes
@@ -76,6 +79,26 @@ public struct JSONParser {
             throw parser.error("unexpected content after the JSON value")
         }
         return value
+    }
+
+    /// Parses one JSON object except the members of its member `key` (an object, such as a JSON Schema's `$defs`):
+    /// those are checked for syntax and returned as byte ranges of `data`, in order, to be parsed when needed; the
+    /// object is returned without `key`.
+    public static func parse<Bytes: Collection>(_ data: Bytes, deferringMembersOf key: String) throws(JSONSyntaxError)
+        -> (value: JSONValue, deferred: [(name: String, range: Range<Int>)]) where Bytes.Element == UInt8
+    {
+        var parser = JSONParser(bytes: Array(data), omitted: [])
+        parser.deferredKey = key
+        parser.skipWhitespace()
+        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
+        parser.skipWhitespace()
+        guard parser.peek(UInt8(ascii: "{")) else { throw parser.error("expected an object") }
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        if parser.index < parser.bytes.count {
+            throw parser.error("unexpected content after the JSON value")
+        }
+        return (value, parser.deferred)
     }
 
     /// Parses a JSON document from a string.
@@ -130,6 +153,19 @@ public struct JSONParser {
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(key)\"") }
             index += 1
             skipWhitespace()
+            if depth == 1, let deferredKey, key == deferredKey, peek(UInt8(ascii: "{")) {
+                try locateMembers()
+                skipWhitespace()
+                if peek(UInt8(ascii: ",")) {
+                    index += 1
+                    continue
+                }
+                if peek(UInt8(ascii: "}")) {
+                    index += 1
+                    break
+                }
+                throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
+            }
             if !omitted.isEmpty, omitted.contains(key) {
                 try skipValue()
                 skipWhitespace()
@@ -308,6 +344,41 @@ public struct JSONParser {
         default:
             _ = try parseValue()  // a literal, or the error parseValue gives
         }
+    }
+
+    /// Steps over the object at `index`, recording each member's name and the bytes of its value in ``deferred``.
+    private mutating func locateMembers() throws(JSONSyntaxError) {
+        try enter()
+        index += 1
+        skipWhitespace()
+        if peek(UInt8(ascii: "}")) {
+            index += 1
+            depth -= 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
+            let name = try parseString()
+            skipWhitespace()
+            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(name)\"") }
+            index += 1
+            skipWhitespace()
+            let start = index
+            try skipValue()
+            deferred.append((name, start..<index))
+            skipWhitespace()
+            if peek(UInt8(ascii: ",")) {
+                index += 1
+                continue
+            }
+            if peek(UInt8(ascii: "}")) {
+                index += 1
+                break
+            }
+            throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
+        }
+        depth -= 1
     }
 
     /// Steps over a string; one with escapes, control characters or non-ASCII bytes (or no end) is read by

@@ -75,8 +75,11 @@ public enum AindValidator {
     static let compiled = CompiledValidators { kind, release in
         let schema = try release.schema(kind)
         // Lazily: a document reaches a small part of its schema (17 of the acquisition's 274 definitions for a fiber
-        // acquisition). The tests compile every part and check for cycles (`schemasCompiled`).
-        return try JSONSchemaValidator(schema: patch(schema.root), options: .init(pydanticLax: true, compilesLazily: true))
+        // acquisition), and each definition is parsed and compiled when first reached. The tests compile every part
+        // and check for cycles (`schemasCompiled`).
+        let options = JSONSchemaValidator.Options(pydanticLax: true, compilesLazily: true)
+        if schema.definitionsMayHoldIdentifiers { return try JSONSchemaValidator(schema: patch(schema.root), options: options) }
+        return try JSONSchemaValidator(schema: patch(schema.document), definitions: { schema.definitionValue($0) }, options: options)
     }
 
     /// Whether the schemas of every kind in every carried release compile, every part of them, with no cycle that

@@ -89,7 +89,7 @@ struct Pattern: Sendable {
             }
             if c == "[" && !inClass { inClass = true } else if c == "]" && inClass { inClass = false }
             if c == "$" && !inClass {
-                out += "\\z"  // end of input; `(?![\\s\\S])` means the same but makes ICU build a Unicode set
+                out += "\\z"  // end of input, as `(?![\\s\\S])` is, without a character class
             } else {
                 out.append(c)
             }

@@ -99,6 +99,17 @@ public final class JSONSchemaValidator: Sendable {
         if !options.compilesLazily { try compiled.compileAll() }
     }
 
+    /// Compiles `schema`, whose `$defs` entries are not in it but read by name from `definitions` when a `$ref`
+    /// (`#/$defs/Name`) needs them; no entry may hold an `$id` or `$anchor`.
+    init(schema: JSONValue, definitions: @escaping @Sendable (String) -> JSONValue?, options: Options) throws(SchemaCompileError) {
+        let declared = schema["$schema"]?.stringValue ?? ""
+        let draft2020 = options.draft2020 || declared.contains("2019-09") || declared.contains("2020-12")
+        compiled = try CompiledSchema(
+            compiler: SchemaCompiler(root: schema, definitions: definitions, documents: options.documents, draft7: !draft2020))
+        self.options = options
+        if !options.compilesLazily { try compiled.compileAll() }
+    }
+
     /// Compiles every part of the schema not compiled yet and checks it for cycles that would never end: what a
     /// validator that ``Options/compilesLazily`` skipped.
     func compileAll() throws(SchemaCompileError) {

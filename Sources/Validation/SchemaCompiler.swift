@@ -17,6 +17,9 @@ struct SchemaCompiler {
     }
 
     let documents: [JSONValue]
+    /// The root document's `$defs` entries, by name, when they are not in `documents[0]` (read on demand: see
+    /// ``init(root:definitions:documents:draft7:)``).
+    let definitions: (@Sendable (String) -> JSONValue?)?
     let draft7: Bool
     /// Resource URI (no fragment) → where it is, and the base URI in force around it (before its own `$id`).
     var resources: [String: (location: Location, base: URIReference)] = [:]
@@ -33,7 +36,10 @@ struct SchemaCompiler {
     /// - Parameters:
     ///   - root: the schema.
     ///   - documents: other schemas by URI (remote `$ref` targets, metaschemas).
-    init(root: JSONValue, documents: [String: JSONValue], draft7: Bool) {
+    ///   - definitions: the root's `$defs` entries by name, when `root` leaves them out; none of them may hold an
+    ///     `$id` or `$anchor` (they are not indexed).
+    init(root: JSONValue, definitions: (@Sendable (String) -> JSONValue?)? = nil, documents: [String: JSONValue], draft7: Bool) {
+        self.definitions = definitions
         var all = [root]
         var uris = [URIReference("urn:rigmap:schema")]
         for (uri, document) in documents.sorted(by: { $0.key < $1.key }) {
@@ -126,7 +132,13 @@ struct SchemaCompiler {
 
     func value(at location: Location) -> JSONValue? {
         var current: JSONValue? = documents[location.document]
-        for token in location.pointer {
+        var tokens = location.pointer[...]
+        if location.document == 0, let definitions, tokens.first == "$defs" {
+            guard tokens.count >= 2 else { return nil }
+            current = definitions(tokens[tokens.startIndex + 1])
+            tokens = tokens.dropFirst(2)
+        }
+        for token in tokens {
             switch current {
             case .object(let o)?: current = o[token]
             case .array(let a)?:
@@ -156,7 +168,16 @@ struct SchemaCompiler {
     func baseURI(at location: Location, from resource: (location: Location, base: URIReference)) -> URIReference {
         var base = resource.base
         var current: JSONValue? = value(at: resource.location)
-        for token in location.pointer.dropFirst(resource.location.pointer.count) {
+        var tokens = location.pointer.dropFirst(resource.location.pointer.count)
+        if resource.location.document == 0, resource.location.pointer.isEmpty, definitions != nil, tokens.first == "$defs", tokens.count >= 2 {
+            // Definitions read on demand hold no `$id`: only the root's applies.
+            if case .object(let o)? = current, !(draft7 && o["$ref"] != nil), let id = o["$id"]?.stringValue {
+                base = URIReference(id).resolved(against: base).withoutFragment
+            }
+            current = value(at: Location(document: 0, pointer: Array(location.pointer.prefix(2))))
+            tokens = tokens.dropFirst(2)
+        }
+        for token in tokens {
             if case .object(let o)? = current, !(draft7 && o["$ref"] != nil), let id = o["$id"]?.stringValue {
                 base = URIReference(id).resolved(against: base).withoutFragment
             }
