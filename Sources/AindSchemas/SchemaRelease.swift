@@ -135,7 +135,8 @@ public final class ParsedSchema: Sendable {
         definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(text)
     }
 
-    /// The whole JSON Schema, `$defs` included (parsed again from the text, in its order).
+    /// The whole JSON Schema, `$defs` included, in its order: the text parsed again at every read (for tools and
+    /// tests; mapping and validation read ``document`` and ``definitionValue(_:)``).
     public var root: JSONValue {
         (try? JSONParser.parse(text)) ?? document
     }

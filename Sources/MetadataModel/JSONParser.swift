@@ -83,7 +83,7 @@ public struct JSONParser {
 
     /// Parses one JSON object except the members of its member `key` (an object, such as a JSON Schema's `$defs`):
     /// those are checked for syntax and returned as byte ranges of `data`, in order, to be parsed when needed; the
-    /// object is returned without `key`.
+    /// object is returned without `key`. A `key` whose value is not an object is parsed as any other member.
     public static func parse<Bytes: Collection>(_ data: Bytes, deferringMembersOf key: String) throws(JSONSyntaxError)
         -> (value: JSONValue, deferred: [(name: String, range: Range<Int>)]) where Bytes.Element == UInt8
     {

@@ -91,17 +91,13 @@ public final class JSONSchemaValidator: Sendable {
     ///
     /// - Throws: ``SchemaCompileError`` for a malformed keyword, a `$ref` that does not resolve, or a cycle of
     ///   references that would never consume input (with the cycle's path).
-    public init(schema: JSONValue, options: Options = Options()) throws(SchemaCompileError) {
-        let declared = schema["$schema"]?.stringValue ?? ""
-        let draft2020 = options.draft2020 || declared.contains("2019-09") || declared.contains("2020-12")
-        compiled = try CompiledSchema(compiler: SchemaCompiler(root: schema, documents: options.documents, draft7: !draft2020))
-        self.options = options
-        if !options.compilesLazily { try compiled.compileAll() }
+    public convenience init(schema: JSONValue, options: Options = Options()) throws(SchemaCompileError) {
+        try self.init(schema: schema, definitions: nil, options: options)
     }
 
-    /// Compiles `schema`, whose `$defs` entries are not in it but read by name from `definitions` when a `$ref`
-    /// (`#/$defs/Name`) needs them; no entry may hold an `$id` or `$anchor`.
-    init(schema: JSONValue, definitions: @escaping @Sendable (String) -> JSONValue?, options: Options) throws(SchemaCompileError) {
+    /// Compiles `schema`; when `definitions` is given, its `$defs` entries are not in it but read by name from
+    /// `definitions` when a `$ref` (`#/$defs/Name`) needs them, and no entry may hold an `$id` or `$anchor`.
+    init(schema: JSONValue, definitions: (@Sendable (String) -> JSONValue?)?, options: Options) throws(SchemaCompileError) {
         let declared = schema["$schema"]?.stringValue ?? ""
         let draft2020 = options.draft2020 || declared.contains("2019-09") || declared.contains("2020-12")
         compiled = try CompiledSchema(

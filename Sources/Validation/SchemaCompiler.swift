@@ -6,10 +6,12 @@ import MetadataModel
 /// Resolution follows JSON Schema: `$id` changes the base URI of its subschema (draft-07: not beside `$ref`); `$ref`
 /// is resolved against the base as RFC 3986 resolves references, then looked up among the known resources (the
 /// schema, its embedded `$id`s and anchors, and the documents given as ``JSONSchemaValidator/Options/documents``),
-/// the fragment read as a JSON pointer or an anchor name. Every location compiles once, so recursive schemas are
-/// finite graphs; a cycle through `$ref` and the in-place applicators (`allOf`, `anyOf`, `oneOf`, `not`,
-/// `if`/`then`/`else`) that never descends into the instance is refused with its path, because validating it would
-/// never end. A recursive tree (a `$ref` under `properties` or `items`) is fine.
+/// the fragment read as a JSON pointer or an anchor name. Each `$ref` target is compiled once, as a unit with the
+/// subschemas written inside it (``compileUnit(_:)``), when first needed, so recursive schemas are finite graphs; when
+/// the whole schema is compiled (``CompiledSchema/compileAll()``), a cycle through `$ref` and the in-place
+/// applicators (`allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`) that never descends into the instance is
+/// refused with its path, because validating it would never end. A recursive tree (a `$ref` under `properties` or
+/// `items`) is fine.
 struct SchemaCompiler {
     struct Location: Hashable, Sendable {
         var document: Int
