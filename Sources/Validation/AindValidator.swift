@@ -74,9 +74,9 @@ public enum AindValidator {
     /// The process's compiled validators.
     static let compiled = CompiledValidators { kind, release in
         let schema = try release.schema(kind)
-        // Lazily: a document reaches a small part of its schema (17 of the acquisition's 274 definitions for a fiber
-        // acquisition), and each definition is parsed and compiled when first reached. The tests compile every part
-        // and check for cycles (`schemasCompiled`).
+        // Lazily: a document reaches a part of its schema (aind-data-schema's example fiber acquisition 26 of the
+        // acquisition's 274 definitions), and each definition is parsed and compiled when first reached. The tests
+        // compile every part and check for cycles (`schemasCompiled`).
         let options = JSONSchemaValidator.Options(pydanticLax: true, compilesLazily: true)
         if schema.definitionsMayHoldIdentifiers { return try JSONSchemaValidator(schema: patch(schema.root), options: options) }
         return try JSONSchemaValidator(schema: patch(schema.document), definitions: { schema.definitionValue($0) }, options: options)

@@ -363,9 +363,9 @@ final class RefTarget: Sendable {
 
 /// A compiled schema: its root node and the compiler that compiles each `$ref` target when it is first reached.
 ///
-/// Compiling only what documents reach matters for aind-data-schema: a fiber acquisition reaches 17 of the
-/// acquisition schema's 274 definitions. ``compileAll()`` compiles every target up front and refuses cycles that
-/// would never end (what ``JSONSchemaValidator`` does unless asked to compile lazily).
+/// Compiling only what documents reach matters for aind-data-schema: its example fiber acquisition reaches 26 of the
+/// acquisition schema's 274 definitions, its fiber instrument 191 of 315. ``compileAll()`` compiles every target up
+/// front and refuses cycles that would never end (what ``JSONSchemaValidator`` does unless asked to compile lazily).
 final class CompiledSchema: Sendable {
     let root: Node
     private let compiler: Mutex<SchemaCompiler>
