@@ -196,6 +196,8 @@ final class Node: Sendable {
 
     /// Where the schema is, as JSON pointer tokens (for messages).
     let tokens: [String]
+    /// The node's number among those its compiler made (0, 1, 2…), for the cycle check's bookkeeping.
+    let serial: Int
     let name: String?
     let alwaysValid: Bool
     let neverValid: Bool
@@ -230,6 +232,8 @@ final class Node: Sendable {
     let thenNode: Node?
     let elseNode: Node?
     let discriminator: (property: String, mapping: [String: RefTarget])?
+    /// The discriminator's targets, ordered by their values.
+    let discriminatorTargets: [RefTarget]
     let minimum: Double?
     let maximum: Double?
     let exclusiveMinimum: Double?
@@ -266,18 +270,21 @@ final class Node: Sendable {
     /// cycle would never end.
     func inPlaceEdges() -> (nodes: [Node], targets: [RefTarget]) {
         var nodes: [Node] = []
-        nodes += allOf ?? []
-        nodes += anyOf ?? []
-        nodes += oneOf ?? []
-        for node in [not, ifNode, thenNode, elseNode] { if let node { nodes.append(node) } }
-        var targets: [RefTarget] = []
-        if let ref { targets.append(ref) }
-        if let discriminator { targets += discriminator.mapping.sorted { $0.key < $1.key }.map(\.value) }
+        if let allOf { nodes += allOf }
+        if let anyOf { nodes += anyOf }
+        if let oneOf { nodes += oneOf }
+        if let not { nodes.append(not) }
+        if let ifNode { nodes.append(ifNode) }
+        if let thenNode { nodes.append(thenNode) }
+        if let elseNode { nodes.append(elseNode) }
+        var targets = discriminatorTargets
+        if let ref { targets.insert(ref, at: 0) }
         return (nodes, targets)
     }
 
-    init(_ s: consuming NodeSpec) {
+    init(_ s: consuming NodeSpec, serial: Int) {
         tokens = s.tokens
+        self.serial = serial
         name = s.name
         alwaysValid = s.alwaysValid
         neverValid = s.neverValid
@@ -311,6 +318,7 @@ final class Node: Sendable {
         thenNode = s.thenNode
         elseNode = s.elseNode
         discriminator = s.discriminator
+        discriminatorTargets = s.discriminator.map { $0.mapping.sorted { $0.key < $1.key }.map(\.value) } ?? []
         minimum = s.minimum
         maximum = s.maximum
         exclusiveMinimum = s.exclusiveMinimum
@@ -396,7 +404,7 @@ final class CompiledSchema: Sendable {
             } catch {
                 var failed = NodeSpec(tokens: target.location.pointer)
                 failed.compileFailure = error.description
-                node = Node(failed)
+                node = Node(failed, serial: compiler.nextSerial())
             }
             target.publish(node)
             return node
@@ -422,32 +430,32 @@ final class CompiledSchema: Sendable {
     /// Depth-first searches along in-place edges (iterative, so a long chain cannot exhaust the stack) from every
     /// node; every target must be compiled.
     private func checkCycles() throws(SchemaCompileError) {
-        var state: [ObjectIdentifier: UInt8] = [:]  // absent: new, 1 on the path, 2 done
+        var state = [UInt8](repeating: 0, count: compiler.withLock { $0.nodeCount })  // 0 new, 1 on the path, 2 done
         var seen: [Node] = []
         func edges(_ node: Node) -> [Node] {
             let (nodes, targets) = node.inPlaceEdges()
             return nodes + targets.compactMap(\.node)
         }
         func search(from start: Node) throws(SchemaCompileError) {
-            state[ObjectIdentifier(start)] = 1
+            state[start.serial] = 1
             seen.append(start)
             var stack: [(node: Node, edges: [Node], next: Int)] = [(start, edges(start), 0)]
             while !stack.isEmpty {
                 let top = stack.count - 1
                 if stack[top].next == stack[top].edges.count {
-                    state[ObjectIdentifier(stack[top].node)] = 2
+                    state[stack[top].node.serial] = 2
                     stack.removeLast()
                     continue
                 }
                 let target = stack[top].edges[stack[top].next]
                 stack[top].next += 1
-                switch state[ObjectIdentifier(target)] {
-                case 1?:
+                switch state[target.serial] {
+                case 1:
                     let from = stack.lastIndex { $0.node === target } ?? 0
                     let path = (stack[from...].map(\.node) + [target]).map(\.pointer).joined(separator: " → ")
                     throw SchemaCompileError(pointer: target.pointer, message: "a $ref cycle that never reaches into the data: \(path)")
-                case nil:
-                    state[ObjectIdentifier(target)] = 1
+                case 0:
+                    state[target.serial] = 1
                     seen.append(target)
                     stack.append((target, edges(target), 0))
                 default:
@@ -460,7 +468,7 @@ final class CompiledSchema: Sendable {
         while next < seen.count {
             let node = seen[next]
             next += 1
-            for child in node.children() where state[ObjectIdentifier(child)] == nil { try search(from: child) }
+            for child in node.children() where state[child.serial] == 0 { try search(from: child) }
         }
     }
 
@@ -475,13 +483,18 @@ extension Node {
     /// Every subschema of this one: the in-place ones, those applied to members and items, and the compiled targets
     /// of its references.
     func children() -> [Node] {
-        var out = inPlaceEdges().nodes
-        out += propertyList.map(\.node)
-        out += patternProperties.map(\.1)
+        let (inPlace, targets) = inPlaceEdges()
+        var out = inPlace
+        for property in propertyList { out.append(property.node) }
+        for (_, node) in patternProperties { out.append(node) }
         for dependency in dependencies { if case .schema(let node) = dependency.1 { out.append(node) } }
-        out += tupleItems ?? []
-        for node in [additionalProperties, propertyNames, items, additionalItems, contains] { if let node { out.append(node) } }
-        out += inPlaceEdges().targets.compactMap(\.node)
+        if let tupleItems { out += tupleItems }
+        if let additionalProperties { out.append(additionalProperties) }
+        if let propertyNames { out.append(propertyNames) }
+        if let items { out.append(items) }
+        if let additionalItems { out.append(additionalItems) }
+        if let contains { out.append(contains) }
+        for target in targets { if let node = target.node { out.append(node) } }
         return out
     }
 }

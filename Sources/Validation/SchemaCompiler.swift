@@ -31,6 +31,14 @@ struct SchemaCompiler {
     var targets: [Location: RefTarget] = [:]
     /// Targets made and not compiled yet, for ``CompiledSchema/compileAll()``.
     var pending: [RefTarget] = []
+    /// How many nodes this compiler has made (each node's ``Node/serial`` is the count before it).
+    private(set) var nodeCount = 0
+
+    /// The serial number of the next node.
+    mutating func nextSerial() -> Int {
+        nodeCount += 1
+        return nodeCount - 1
+    }
     /// Resolved references by base URI and reference text: an aind-data-schema schema writes the same few hundred
     /// references thousands of times, and resolving one walks the document and parses URIs.
     var resolvedRefs: [String: [String: (location: Location, base: URIReference)?]] = [:]
@@ -247,7 +255,8 @@ struct SchemaCompiler {
     /// The node for `schema`, found at `location`. A subschema reached by walking down from its parent is compiled in
     /// place (no walk from the document's root, no hashing of its location): only `$ref` targets can be reached twice.
     mutating func compileInline(_ schema: JSONValue, at location: Location, base: URIReference) throws(SchemaCompileError) -> Node {
-        Node(try compileNode(schema, location: location, base: base))
+        let spec = try compileNode(schema, location: location, base: base)
+        return Node(spec, serial: nextSerial())
     }
 
     private mutating func compileNode(_ schema: JSONValue, location: Location, base inherited: URIReference) throws(SchemaCompileError) -> NodeSpec {
