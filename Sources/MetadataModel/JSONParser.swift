@@ -69,16 +69,7 @@ public struct JSONParser {
     public static func parse<Bytes: Collection>(_ data: Bytes, omitting members: Set<String>) throws(JSONSyntaxError) -> JSONValue
     where Bytes.Element == UInt8 {
         var parser = JSONParser(bytes: Array(data), omitted: members)
-        parser.skipWhitespace()
-        // A UTF-8 byte order mark is tolerated at the very start.
-        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        if parser.index < parser.bytes.count {
-            throw parser.error("unexpected content after the JSON value")
-        }
-        return value
+        return try parser.document()
     }
 
     /// Parses one JSON object except the members of its member `key` (an object, such as a JSON Schema's `$defs`):
@@ -89,16 +80,22 @@ public struct JSONParser {
     {
         var parser = JSONParser(bytes: Array(data), omitted: [])
         parser.deferredKey = key
-        parser.skipWhitespace()
-        if parser.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }
-        parser.skipWhitespace()
-        guard parser.peek(UInt8(ascii: "{")) else { throw parser.error("expected an object") }
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        if parser.index < parser.bytes.count {
-            throw parser.error("unexpected content after the JSON value")
-        }
+        let value = try parser.document(requiringObject: true)
         return (value, parser.deferred)
+    }
+
+    /// The document's one value, with white space around it (and a UTF-8 byte order mark at the very start).
+    private mutating func document(requiringObject: Bool = false) throws(JSONSyntaxError) -> JSONValue {
+        skipWhitespace()
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        skipWhitespace()
+        if requiringObject, !peek(UInt8(ascii: "{")) { throw error("expected an object") }
+        let value = try parseValue()
+        skipWhitespace()
+        if index < bytes.count {
+            throw error("unexpected content after the JSON value")
+        }
+        return value
     }
 
     /// Parses a JSON document from a string.
@@ -154,53 +151,11 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             if depth == 1, let deferredKey, key == deferredKey, peek(UInt8(ascii: "{")) {
-                try locateMembers()
-                skipWhitespace()
-                if peek(UInt8(ascii: ",")) {
-                    index += 1
-                    continue
-                }
-                if peek(UInt8(ascii: "}")) {
-                    index += 1
-                    break
-                }
-                throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
-            }
-            if !omitted.isEmpty, omitted.contains(key) {
-                try skipValue()
-                skipWhitespace()
-                if peek(UInt8(ascii: ",")) {
-                    index += 1
-                    continue
-                }
-                if peek(UInt8(ascii: "}")) {
-                    index += 1
-                    break
-                }
-                throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
-            }
-            let value = try parseValue()
-            var mayRepeat = true
-            if let hash, seen != .max {
-                let bit: UInt64 = 1 << UInt64(hash & 63)
-                mayRepeat = seen & bit != 0
-                seen |= bit
+                try locateMembers()  // located for later, not kept
+            } else if !omitted.isEmpty, omitted.contains(key) {
+                try skipValue()  // checked, not kept
             } else {
-                seen = .max  // from now on every key is compared
-            }
-            if mayRepeat, let existing = duplicate(of: key, range: range, from: base, lookup: lookup) {
-                valueStack[existing] = value  // the first key's position, the last value (Python's json)
-            } else {
-                keyStack.append(key)
-                valueStack.append(value)
-                rawStack.append(range)
-                if lookup != nil {
-                    lookup?[key] = keyStack.count - 1
-                } else if keyStack.count - base > 16 {
-                    var positions: [String: Int] = [:]
-                    for i in base..<keyStack.count { positions[keyStack[i]] = i }
-                    lookup = positions
-                }
+                try keepMember(key, range: range, hash: hash, base: base, lookup: &lookup, seen: &seen)
             }
             skipWhitespace()
             if peek(UInt8(ascii: ",")) {
@@ -219,6 +174,38 @@ public struct JSONParser {
         valueStack.removeSubrange(base...)
         rawStack.removeSubrange(base...)
         return .object(object)
+    }
+
+    /// Parses the value of the member `key` (its bytes at `range`, empty for a key with escapes) and puts it on the
+    /// stacks of the object whose members start at `base`: a repeated key keeps its first place and takes the last
+    /// value.
+    @inline(__always)
+    private mutating func keepMember(
+        _ key: String, range: Range<Int>, hash: UInt32?, base: Int, lookup: inout [String: Int]?, seen: inout UInt64
+    ) throws(JSONSyntaxError) {
+        let value = try parseValue()
+        var mayRepeat = true
+        if let hash, seen != .max {
+            let bit: UInt64 = 1 << UInt64(hash & 63)
+            mayRepeat = seen & bit != 0
+            seen |= bit
+        } else {
+            seen = .max  // from now on every key is compared
+        }
+        if mayRepeat, let existing = duplicate(of: key, range: range, from: base, lookup: lookup) {
+            valueStack[existing] = value  // the first key's position, the last value (Python's json)
+        } else {
+            keyStack.append(key)
+            valueStack.append(value)
+            rawStack.append(range)
+            if lookup != nil {
+                lookup?[key] = keyStack.count - 1
+            } else if keyStack.count - base > 16 {
+                var positions: [String: Int] = [:]
+                for i in base..<keyStack.count { positions[keyStack[i]] = i }
+                lookup = positions
+            }
+        }
     }
 
     /// The stack index of an earlier key of the object whose members start at `base` equal to `key`, if any.
