@@ -1,5 +1,4 @@
 import MetadataModel
-import Synchronization
 
 /// One release of aind-data-schema whose JSON Schemas RigMapper carries (`2.9.2`).
 ///
@@ -92,8 +91,8 @@ public struct SchemaRelease: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    private static let cache = Mutex<[String: ParsedSchema]>([:])
-    private static let atlases = Mutex<[String: [String: JSONValue]]>([:])
+    private static let cache = Locked<[String: ParsedSchema]>([:])
+    private static let atlases = Locked<[String: [String: JSONValue]]>([:])
 }
 
 /// A schema that the binary does not carry or cannot read (a build defect or an unknown release name).
@@ -117,9 +116,9 @@ public final class ParsedSchema: Sendable {
     public let definitionsMayHoldIdentifiers: Bool
     private let text: [UInt8]
     private let ranges: [String: Range<Int>]
-    private let parsed = Mutex<[String: JSONValue]>([:])
+    private let parsed = Locked<[String: JSONValue]>([:])
     /// ``ModelFactory``'s unions, indexed on first use (by `definition/property`).
-    let unions = Mutex<[String: ModelFactory.UnionIndex]>([:])
+    let unions = Locked<[String: ModelFactory.UnionIndex]>([:])
 
     init(kind: DocumentKind, release: String, text: [UInt8]) throws(JSONSyntaxError) {
         self.kind = kind

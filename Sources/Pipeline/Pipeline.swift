@@ -1,7 +1,6 @@
 import AindSchemas
 import Composer
 import Foundation
-import Synchronization
 import MetadataModel
 import Resolver
 import RigMapperCore
@@ -86,7 +85,7 @@ public struct Pipeline: Sendable {
         return .success(validator.validate(document).filter { $0.severity == .error }.map { ($0.path, $0.message) })
     }
 
-    private static let compiledContracts = Mutex<[String: JSONSchemaValidator]>([:])
+    private static let compiledContracts = Locked<[String: JSONSchemaValidator]>([:])
 
     // MARK: Merge
 

@@ -1,7 +1,6 @@
 import AindSchemas
 import Foundation
 import MetadataModel
-import Synchronization
 
 /// The `MapperConfigs/` files: the copy built into the binary, optionally overridden by a folder on disk.
 ///
@@ -138,11 +137,11 @@ public struct ConfigStore: Sendable {
 
 /// The parsed configs of one store, shared by its copies.
 final class ParsedConfigs: Sendable {
-    let results = Mutex<[String: Result<ConfigStore.VersionConfig, DiagnosticError>]>([:])
-    let json = Mutex<[String: JSONValue]>([:])
+    let results = Locked<[String: Result<ConfigStore.VersionConfig, DiagnosticError>]>([:])
+    let json = Locked<[String: JSONValue]>([:])
 }
 
 /// A version's constants decoded into its mapper's `Constants` type, kept with its parsed config.
 final class DecodedConstants: Sendable {
-    let value = Mutex<(any Sendable)?>(nil)
+    let value = Locked<(any Sendable)?>(nil)
 }

@@ -19,7 +19,7 @@ public enum JSONDocument {
     /// Reads and parses several JSON files at once, on as many threads as there are processors; each result in the
     /// order of `files`, as ``read(_:displayName:)`` gives it.
     public static func readAll(_ files: [(url: URL, displayName: String)]) -> [Result<JSONValue, DiagnosticError>] {
-        let results = Mutex<[Result<JSONValue, DiagnosticError>?]>(Array(repeating: nil, count: files.count))
+        let results = Locked<[Result<JSONValue, DiagnosticError>?]>(Array(repeating: nil, count: files.count))
         DispatchQueue.concurrentPerform(iterations: files.count) { i in
             let result = Result { () throws(DiagnosticError) -> JSONValue in try read(files[i].url, displayName: files[i].displayName) }
             results.withLock { $0[i] = result }

@@ -1,6 +1,5 @@
 import Dispatch
 import MetadataModel
-import Synchronization
 
 /// The aind-data-schema 2.9.2 rules that JSON Schema cannot express, from the models' validators.
 ///
@@ -188,7 +187,7 @@ enum AindRules {
         /// slice order.
         private mutating func walkInSlices(_ items: [JSONValue]) {
             let slices = SchemaVisitor.slices(of: items.count)
-            let found = Mutex<[[ValidationIssue]]>(Array(repeating: [], count: slices.count))
+            let found = Locked<[[ValidationIssue]]>(Array(repeating: [], count: slices.count))
             let prefix = stack
             DispatchQueue.concurrentPerform(iterations: slices.count) { slice in
                 var walker = GenericWalk(stack: prefix, splitsLongArrays: false)

@@ -1,7 +1,6 @@
 import AindSchemas
 import Dispatch
 import MetadataModel
-import Synchronization
 
 /// Validates aind-data-schema 2.9.2 documents as the reference (`Acquisition.model_validate_json`,
 /// `Instrument.model_validate_json`) does: the exported JSON Schema, with pydantic's lax JSON coercions, plus the
@@ -114,7 +113,7 @@ final class CompiledValidators: Sendable {
     typealias Compile = @Sendable (DocumentKind, SchemaRelease) throws -> JSONSchemaValidator
 
     private let compile: Compile
-    private let compilations = Mutex<[String: Compilation]>([:])
+    private let compilations = Locked<[String: Compilation]>([:])
 
     init(compile: @escaping Compile) {
         self.compile = compile
@@ -152,7 +151,7 @@ final class CompiledValidators: Sendable {
     /// One validator's compilation: run once, by the thread that created it; waited for by every other.
     private final class Compilation: Sendable {
         private let finished = DispatchGroup()
-        private let result = Mutex<Result<JSONSchemaValidator, any Error>?>(nil)
+        private let result = Locked<Result<JSONSchemaValidator, any Error>?>(nil)
 
         init() { finished.enter() }
 

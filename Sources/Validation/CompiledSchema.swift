@@ -376,7 +376,8 @@ final class RefTarget: Sendable {
 /// front and refuses cycles that would never end (what ``JSONSchemaValidator`` does unless asked to compile lazily).
 final class CompiledSchema: Sendable {
     let root: Node
-    private let compiler: Mutex<SchemaCompiler>
+    /// Held while a target is compiled: threads that reach it meanwhile wait for that compilation.
+    private let compiler: Locked<SchemaCompiler>
 
     /// Compiles the root of `compiler`'s schema.
     init(compiler: consuming SchemaCompiler) throws(SchemaCompileError) {
@@ -384,7 +385,7 @@ final class CompiledSchema: Sendable {
         let root = try compiler.compileUnit(target)
         target.publish(root)
         self.root = root
-        self.compiler = Mutex(compiler)
+        self.compiler = Locked(compiler)
     }
 
     /// The node `target` leads to, compiled now if no validation has reached it before.
@@ -423,14 +424,14 @@ final class CompiledSchema: Sendable {
             while let target = compiler.pending.popLast() {
                 if target.node == nil { target.publish(try compiler.compileUnit(target)) }
             }
+            try checkCycles(nodeCount: compiler.nodeCount)  // under the lock: no node is made meanwhile
         }
-        try checkCycles()
     }
 
     /// Depth-first searches along in-place edges (iterative, so a long chain cannot exhaust the stack) from every
     /// node; every target must be compiled.
-    private func checkCycles() throws(SchemaCompileError) {
-        var state = [UInt8](repeating: 0, count: compiler.withLock { $0.nodeCount })  // 0 new, 1 on the path, 2 done
+    private func checkCycles(nodeCount: Int) throws(SchemaCompileError) {
+        var state = [UInt8](repeating: 0, count: nodeCount)  // 0 new, 1 on the path, 2 done
         var seen: [Node] = []
         func edges(_ node: Node) -> [Node] {
             let (nodes, targets) = node.inPlaceEdges()

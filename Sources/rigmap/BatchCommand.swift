@@ -162,7 +162,7 @@ struct BatchCommand: ParsableCommand {
 
 /// The results of a running batch, as they arrive.
 final class ResultCollector: Sendable {
-    let results = Mutex<[BatchSessionResult]>([])
+    let results = Locked<[BatchSessionResult]>([])
 }
 
 /// Progress on standard error: one live line on a terminal (done/total, failed, sessions per second, ETA), a plain
@@ -177,7 +177,7 @@ final class BatchProgress: Sendable {
 
     let total: Int
     let live: Bool
-    let counts = Mutex(Counts())
+    let counts = Locked(Counts())
 
     init(total: Int, live: Bool) {
         self.total = total

@@ -6,7 +6,6 @@ import MetadataModel
 import Pipeline
 import Resolver
 import RigMapperCore
-import Synchronization
 import Testing
 
 /// Output folders: one run's set of files, no matter how runs overlap, and nothing stale after a run.
@@ -63,7 +62,7 @@ import Testing
 
 /// Results gathered from concurrent work.
 final class ConcurrentCollector: Sendable {
-    private let storage = Mutex<[Pipeline.Status]>([])
+    private let storage = Locked<[Pipeline.Status]>([])
     func add(_ status: Pipeline.Status) { storage.withLock { $0.append(status) } }
     var all: [Pipeline.Status] { storage.withLock { $0 } }
 }

@@ -17,7 +17,7 @@ import Testing
         let all = documents + broken
         let serial = try all.map { try AindValidator.validate($0).map(\.description) }
         #expect(serial.contains { !$0.isEmpty })
-        let results = Mutex<[Int: [String]]>([:])
+        let results = Locked<[Int: [String]]>([:])
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
             for (i, document) in all.enumerated() where (i + thread) % 2 == 0 || thread == 0 {
                 let issues = ((try? AindValidator.validate(document)) ?? []).map(\.description)
@@ -37,7 +37,7 @@ import Testing
     /// A validator asked for by eight threads at once, and prepared in the background meanwhile, is compiled once per
     /// kind; every thread gets the answer the process's shared validator gives.
     @Test func eachKindCompilesOnceWhileThreadsWaitForIt() throws {
-        let runs = Mutex<[DocumentKind: Int]>([:])
+        let runs = Locked<[DocumentKind: Int]>([:])
         let validators = CompiledValidators { kind, release in
             runs.withLock { $0[kind, default: 0] += 1 }
             return try JSONSchemaValidator(schema: AindValidator.patch(try release.schema(kind).root), options: .init(pydanticLax: true))
@@ -50,7 +50,7 @@ import Testing
         }
         #expect(expected.contains { !$0.isEmpty })
         validators.prepare([.instrument], release: .newest)
-        let found = Mutex<[[String]?]>(Array(repeating: nil, count: 8 * documents.count))
+        let found = Locked<[[String]?]>(Array(repeating: nil, count: 8 * documents.count))
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
             if thread == 3 { validators.prepare([.acquisition], release: .newest) }
             for (i, document) in documents.enumerated() {
@@ -86,7 +86,7 @@ import Testing
         let lazy = try Dictionary(uniqueKeysWithValues: DocumentKind.allCases.map { ($0, try validator($0, lazily: true)) })
         let expected = try all.map { document -> [String] in eager[try #require(DocumentKind(of: document))]?.validate(document).map(\.description) ?? [] }
         #expect(expected.contains { !$0.isEmpty })
-        let found = Mutex<[[String]?]>(Array(repeating: nil, count: 8 * all.count))
+        let found = Locked<[[String]?]>(Array(repeating: nil, count: 8 * all.count))
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
             for offset in all.indices {
                 let i = (offset + thread * 3) % all.count  // each thread starts elsewhere

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import MetadataModel
 
 /// One read a mapper made of its input, as recorded for provenance.
 ///
@@ -79,7 +79,7 @@ public struct InputRead: Sendable, Hashable, Comparable, CustomStringConvertible
 
 /// The reads of one mapper run, shared by the copies of its ``MapperInput`` (thread-safe).
 final class ReadLog: Sendable {
-    private let state = Mutex<(reads: [String: InputRead], warnings: [Diagnostic])>(([:], []))
+    private let state = Locked<(reads: [String: InputRead], warnings: [Diagnostic])>(([:], []))
 
     func record(_ read: InputRead) {
         state.withLock { $0.reads[read.key] = read }
