@@ -151,22 +151,14 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             if depth == 1, let deferredKey, key == deferredKey, peek(UInt8(ascii: "{")) {
-                try locateMembers()  // located for later, not kept
+                try skipObject(locatingMembers: true)  // located for later, not kept
             } else if !omitted.isEmpty, omitted.contains(key) {
                 try skipValue()  // checked, not kept
             } else {
                 try keepMember(key, range: range, hash: hash, base: base, lookup: &lookup, seen: &seen)
             }
-            skipWhitespace()
-            if peek(UInt8(ascii: ",")) {
-                index += 1
-                continue
-            }
-            if peek(UInt8(ascii: "}")) {
-                index += 1
-                break
-            }
-            throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
+            if try nextMember(inObject: true) { continue }
+            break
         }
         depth -= 1
         let object = JSONObject(uncheckedUniqueKeys: Array(keyStack[base...]), values: Array(valueStack[base...]))
@@ -239,16 +231,8 @@ public struct JSONParser {
             skipWhitespace()
             let value = try parseValue()
             elementStack.append(value)
-            skipWhitespace()
-            if peek(UInt8(ascii: ",")) {
-                index += 1
-                continue
-            }
-            if peek(UInt8(ascii: "]")) {
-                index += 1
-                break
-            }
-            throw error(index < bytes.count ? "expected ',' or ']' in array" : "unexpected end of input in array")
+            if try nextMember(inObject: false) { continue }
+            break
         }
         depth -= 1
         let array = Array(elementStack[base...])
@@ -264,42 +248,7 @@ public struct JSONParser {
         guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
-            try enter()
-            index += 1
-            skipWhitespace()
-            if peek(UInt8(ascii: "}")) {
-                index += 1
-                depth -= 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
-                let keyStart = index
-                try skipString()
-                skipWhitespace()
-                guard peek(UInt8(ascii: ":")) else {
-                    let end = index
-                    index = keyStart
-                    let key = try parseString()
-                    index = end
-                    throw error("expected ':' after object key \"\(key)\"")
-                }
-                index += 1
-                skipWhitespace()
-                try skipValue()
-                skipWhitespace()
-                if peek(UInt8(ascii: ",")) {
-                    index += 1
-                    continue
-                }
-                if peek(UInt8(ascii: "}")) {
-                    index += 1
-                    break
-                }
-                throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
-            }
-            depth -= 1
+            try skipObject(locatingMembers: false)
         case UInt8(ascii: "["):
             try enter()
             index += 1
@@ -312,16 +261,8 @@ public struct JSONParser {
             while true {
                 skipWhitespace()
                 try skipValue()
-                skipWhitespace()
-                if peek(UInt8(ascii: ",")) {
-                    index += 1
-                    continue
-                }
-                if peek(UInt8(ascii: "]")) {
-                    index += 1
-                    break
-                }
-                throw error(index < bytes.count ? "expected ',' or ']' in array" : "unexpected end of input in array")
+                if try nextMember(inObject: false) { continue }
+                break
             }
             depth -= 1
         case UInt8(ascii: "\""):
@@ -333,8 +274,9 @@ public struct JSONParser {
         }
     }
 
-    /// Steps over the object at `index`, recording each member's name and the bytes of its value in ``deferred``.
-    private mutating func locateMembers() throws(JSONSyntaxError) {
+    /// Steps over the object at `index`; with `locatingMembers`, records each member's name and the bytes of its value
+    /// in ``deferred``.
+    private mutating func skipObject(locatingMembers: Bool) throws(JSONSyntaxError) {
         try enter()
         index += 1
         skipWhitespace()
@@ -346,26 +288,46 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a string key in object") }
-            let name = try parseString()
+            let keyStart = index
+            let name: String? = locatingMembers ? try parseString() : nil
+            if !locatingMembers { try skipString() }
             skipWhitespace()
-            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after object key \"\(name)\"") }
+            guard peek(UInt8(ascii: ":")) else {
+                var key = name ?? ""
+                if name == nil {  // a skipped key was not built: read it again for the message, at the same place
+                    let end = index
+                    index = keyStart
+                    key = try parseString()
+                    index = end
+                }
+                throw error("expected ':' after object key \"\(key)\"")
+            }
             index += 1
             skipWhitespace()
             let start = index
             try skipValue()
-            deferred.append((name, start..<index))
-            skipWhitespace()
-            if peek(UInt8(ascii: ",")) {
-                index += 1
-                continue
-            }
-            if peek(UInt8(ascii: "}")) {
-                index += 1
-                break
-            }
-            throw error(index < bytes.count ? "expected ',' or '}' in object" : "unexpected end of input in object")
+            if let name { deferred.append((name, start..<index)) }
+            if try nextMember(inObject: true) { continue }
+            break
         }
         depth -= 1
+    }
+
+    /// After a member or an item: `true` past a `,` (another follows), `false` past the closing bracket; otherwise the
+    /// error of a malformed object or array.
+    @inline(__always)
+    private mutating func nextMember(inObject: Bool) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        if peek(UInt8(ascii: ",")) {
+            index += 1
+            return true
+        }
+        if peek(inObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+            index += 1
+            return false
+        }
+        if index < bytes.count { throw error(inObject ? "expected ',' or '}' in object" : "expected ',' or ']' in array") }
+        throw error(inObject ? "unexpected end of input in object" : "unexpected end of input in array")
     }
 
     /// Steps over a string; one with escapes, control characters or non-ASCII bytes (or no end) is read by
