@@ -42,9 +42,11 @@ public struct JSONParser {
     // Object keys seen recently, by a hash of their bytes: a document repeats a few dozen keys hundreds of thousands
     // of times, and a key found here is the same String again (no decoding, no allocation; equal storage compares
     // fast). A slot holds the key's bytes in the input and its String; a newer key of the same hash replaces it.
-    private var keyCacheRanges = [Range<Int>](repeating: 0..<0, count: JSONParser.keyCacheSize)
-    private var keyCacheStrings = [String](repeating: "", count: JSONParser.keyCacheSize)
-    private static let keyCacheSize = 1024
+    // The table grows with the input up to 1,024 slots: a schema definition of a few hundred bytes, parsed on its
+    // own, would otherwise spend more filling and freeing the table than parsing.
+    private var keyCacheRanges: [Range<Int>]
+    private var keyCacheStrings: [String]
+    private let keyCacheMask: UInt32
 
     /// Object members whose values are checked but not kept (``parse(_:omitting:)``).
     private let omitted: Set<String>
@@ -55,6 +57,11 @@ public struct JSONParser {
     private init(bytes: [UInt8], omitted: Set<String>) {
         self.bytes = bytes
         self.omitted = omitted
+        var slots = 16
+        while slots < 1024 && slots * 32 < bytes.count { slots *= 2 }
+        keyCacheRanges = [Range<Int>](repeating: 0..<0, count: slots)
+        keyCacheStrings = [String](repeating: "", count: slots)
+        keyCacheMask = UInt32(slots - 1)
     }
 
     /// Parses one JSON document (surrounding white space allowed, nothing else).
@@ -412,7 +419,7 @@ public struct JSONParser {
             let (value, escaped) = try parseStringFlagged()
             return (value, escaped, nil)
         }
-        let slot = Int(hash & UInt32(JSONParser.keyCacheSize - 1))
+        let slot = Int(hash & keyCacheMask)
         let cached = keyCacheRanges[slot]
         let length = end - start
         if cached.count == length, length > 0 {

@@ -35,24 +35,43 @@ struct TypeSet: OptionSet, Sendable, Hashable {
     }
 }
 
-/// A `pattern`: the regular expression as written (ECMA-262) and as compiled for the ICU engine.
+/// A `pattern`: the regular expression as written (ECMA-262), compiled to a ``RegularAutomaton`` when it is in that
+/// engine's subset and for the ICU engine otherwise.
 struct Pattern: Sendable {
-    let source: String
-    let regex: NSRegularExpression
+    enum Engine: Sendable {
+        case automaton(RegularAutomaton)
+        case icu(NSRegularExpression)
+    }
 
-    /// Compiles `source`, translating where ECMA-262 and ICU differ: `\d`, `\w` (and their negations) are ASCII
-    /// only in ECMA-262, and `$` matches only at the very end (ICU's also matches before a final line end).
+    let source: String
+    let engine: Engine
+
+    /// Compiles `source`. For ICU it is translated where ECMA-262 and ICU differ: `\d`, `\w` (and their negations)
+    /// are ASCII only in ECMA-262, and `$` matches only at the very end (ICU's also matches before a final line end).
     init?(_ source: String) {
-        guard let regex = try? NSRegularExpression(pattern: Pattern.icu(source)) else { return nil }
         self.source = source
-        self.regex = regex
+        if let automaton = RegularAutomaton(source) {
+            engine = .automaton(automaton)
+        } else {
+            guard let regex = try? NSRegularExpression(pattern: Pattern.icu(source)) else { return nil }
+            engine = .icu(regex)
+        }
     }
 
     enum Outcome { case match, noMatch, failed }
 
-    /// Whether the pattern matches anywhere in `text`; `.failed` when the engine gave up (its backtracking limits),
-    /// which is reported as "could not be evaluated", never as a mismatch.
+    /// Whether the pattern matches anywhere in `text`; `.failed` when ICU gave up (its backtracking limits), which
+    /// is reported as "could not be evaluated", never as a mismatch.
     func search(_ text: String) -> Outcome {
+        switch engine {
+        case .automaton(let automaton):
+            return automaton.search(text) ? .match : .noMatch
+        case .icu(let regex):
+            return Pattern.search(regex, in: text)
+        }
+    }
+
+    static func search(_ regex: NSRegularExpression, in text: String) -> Outcome {
         var result = Outcome.noMatch
         regex.enumerateMatches(in: text, options: [.reportCompletion], range: NSRange(text.startIndex..., in: text)) { match, flags, stop in
             if flags.contains(.internalError) {
