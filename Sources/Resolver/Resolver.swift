@@ -177,7 +177,7 @@ public struct Resolver: Sendable {
             let known = configs.files.keys.filter { $0.hasPrefix("job_types/") }.map { String($0.dropFirst("job_types/".count).dropLast(".yaml".count)) }.sorted()
             throw DiagnosticError("unknown job type '\(name)'; available: \(known.isEmpty ? "none" : known.joined(separator: ", "))")
         }
-        return try JobConfig.parse(yaml: file.contents, file: file.displayName, kind: .jobType)
+        return try JobConfig.parse(try file.yaml(), file: file.displayName, kind: .jobType)
     }
 
     private func resolveOne(
