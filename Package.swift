@@ -62,7 +62,7 @@ let package = Package(
             plugins: ["EmbedConfigs"]
         ),
         // Host tool behind the build tool plugins: embeds configs, generates the mapper catalog, checks configs.
-        .executableTarget(name: "RigmapBuildTool", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .executableTarget(name: "RigmapBuildTool", dependencies: ["MetadataModel", .product(name: "Yams", package: "Yams")]),
         .plugin(name: "EmbedConfigs", capability: .buildTool(), dependencies: ["RigmapBuildTool"]),
         .plugin(name: "RegisterMappers", capability: .buildTool(), dependencies: ["RigmapBuildTool"]),
         .plugin(

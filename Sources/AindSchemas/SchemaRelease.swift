@@ -57,7 +57,11 @@ public struct SchemaRelease: Sendable, Hashable, CustomStringConvertible {
         }
         let parsed: ParsedSchema
         do {
-            parsed = try ParsedSchema(kind: kind, release: version, text: Array(text.utf8))
+            if let index = EmbeddedAindSchemas.definitionIndex[path], let indexed = ParsedSchema(kind: kind, release: version, text: Array(text.utf8), index: index) {
+                parsed = indexed
+            } else {
+                parsed = try ParsedSchema(kind: kind, release: version, text: Array(text.utf8))
+            }
         } catch {
             throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
         }
@@ -138,6 +142,28 @@ public final class ParsedSchema: Sendable {
         definitionNames = deferred.map(\.name)
         var ranges: [String: Range<Int>] = [:]
         for (name, range) in deferred { ranges[name] = range }  // a repeated name: the last value, as a full parse
+        self.ranges = ranges
+        definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(text)
+    }
+
+    /// A schema whose `$defs` the build located (`EmbeddedAindSchemas.definitionIndex`): the document without them
+    /// and each definition's byte range in `text`, as ``init(kind:release:text:)`` would find them by stepping over
+    /// the whole text. `nil` when the index does not fit the text (the caller then parses the text).
+    init?(kind: DocumentKind, release: String, text: [UInt8], index: (document: String, definitions: [(String, Int, Int)])) {
+        guard let document = try? JSONParser.parse(index.document), case .object = document else { return nil }
+        var ranges: [String: Range<Int>] = [:]
+        var names: [String] = []
+        names.reserveCapacity(index.definitions.count)
+        for (name, lower, upper) in index.definitions {
+            guard 0 <= lower, lower < upper, upper <= text.count else { return nil }
+            names.append(name)
+            ranges[name] = lower..<upper
+        }
+        self.kind = kind
+        self.release = release
+        self.document = document
+        self.text = text
+        definitionNames = names
         self.ranges = ranges
         definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(text)
     }

@@ -143,6 +143,30 @@ import Testing
         #expect(try JSONParser.parse(Array(text.utf8), omitting: []) == full)
     }
 
+    /// Skipping reads strings eight bytes at a time: a quote, an escape, a control character or a non-ASCII byte
+    /// at every offset of those eight, valid or not, gives what the full parse gives.
+    @Test func skippedStringsAgreeAtEveryOffset() {
+        let specials: [[UInt8]] = [[0x5C, 0x22], [0x5C, 0x6E], [0x01], [0x1F], [0xC3, 0xA9], [0xC3, 0x28], [0x7F], [0x20], [0x5C, 0x71]]
+        for special in specials {
+            for offset in 0..<20 {
+                let string = [0x22] + Array(repeating: UInt8(ascii: "a"), count: offset) + special + Array(repeating: UInt8(ascii: "b"), count: 9) + [0x22]
+                let text = Array(#"{"keep": 1, "channels": "#.utf8) + string + Array(#", "last": "x"}"#.utf8)
+                var full: Result<JSONValue, JSONSyntaxError>
+                var pruned: Result<JSONValue, JSONSyntaxError>
+                do { full = .success(try JSONParser.parse(text)) } catch { full = .failure(error) }
+                do { pruned = .success(try JSONParser.parse(text, omitting: ["channels"])) } catch { pruned = .failure(error) }
+                switch (full, pruned) {
+                case (.success(let f), .success(let p)):
+                    #expect(p == ["keep": 1, "last": "x"] && f["last"] == "x", "\(special) at \(offset)")
+                case (.failure(let f), .failure(let p)):
+                    #expect(f == p, "\(special) at \(offset)")
+                default:
+                    Issue.record("\(special) at \(offset): \(full) vs \(pruned)")
+                }
+            }
+        }
+    }
+
     /// Every malformed value gives the error (message and position) the full parse gives, omitted or not.
     @Test func omittedValuesAreCheckedAsTheFullParseChecksThem() {
         let malformed = [
