@@ -25,4 +25,18 @@ struct Rigmap: ParsableCommand {
             ResolveCommand.self, PinCommand.self,
         ]
     )
+
+    /// Runs the command line. A well-formed `rigmap map …` (``MapCommand/recognized(_:)``) runs without
+    /// ArgumentParser's parse; everything else, help and every error included, is ArgumentParser's.
+    static func main() {
+        if let command = MapCommand.recognized(Array(CommandLine.arguments.dropFirst())) {
+            do {
+                try command.run()
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
+        main(nil)
+    }
 }
