@@ -342,10 +342,13 @@ public enum TimeZoneNames {
         guard !name.isEmpty, name != "localtime", name != "posixrules", !name.hasPrefix("/"), !name.split(separator: "/").contains(".."),
             name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/_+-".unicodeScalars.contains($0)) })
         else { return false }
+        // The first four bytes, read with POSIX calls: FileHandle and Data cost 0.7 M instructions the first time.
         for directory in directories {
-            guard let handle = FileHandle(forReadingAtPath: directory + "/" + name) else { continue }
-            defer { try? handle.close() }
-            if let magic = try? handle.read(upToCount: 4), magic == Data("TZif".utf8) { return true }
+            let descriptor = open(directory + "/" + name, O_RDONLY)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            var magic = [UInt8](repeating: 0, count: 4)
+            if read(descriptor, &magic, 4) == 4, magic == Array("TZif".utf8) { return true }
         }
         return false
     }

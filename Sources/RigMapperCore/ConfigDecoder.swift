@@ -121,7 +121,7 @@ public enum ConfigDecoder {
 enum ConfigScalar {
     /// An unquoted scalar's text as an integer (`_` separators allowed).
     static func integer<T: FixedWidthInteger>(_ text: String, quoted: Bool) -> T? {
-        quoted ? nil : T(text.utf8.contains(UInt8(ascii: "_")) ? text.replacingOccurrences(of: "_", with: "") : text)
+        quoted ? nil : T(text.utf8.contains(UInt8(ascii: "_")) ? String(text.unicodeScalars.filter { $0 != "_" }) : text)
     }
 
     /// An unquoted scalar's text as a floating-point number (YAML's `.inf` and `.nan` spellings too).

@@ -27,7 +27,13 @@ public struct VersionRequirement: Sendable, Hashable, CustomStringConvertible {
     /// Parses a requirement; `nil` when the text is none of the accepted forms.
     public init?(_ text: String) {
         self.text = text
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        // Spaces and tabs around it (Unicode Zs and U+0009, Foundation's `.whitespaces`), trimmed without
+        // Foundation's CharacterSet (0.9 M instructions the first time in a process).
+        let isSpace = { (c: Unicode.Scalar) in c == "\t" || c.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        let first = scalars.firstIndex { !isSpace($0) } ?? scalars.endIndex
+        let last = scalars.lastIndex { !isSpace($0) }
+        let trimmed = last.map { String(scalars[first...$0]) } ?? ""
         if trimmed == "*" {
             comparators = []
             return
