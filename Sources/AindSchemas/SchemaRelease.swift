@@ -57,10 +57,10 @@ public struct SchemaRelease: Sendable, Hashable, CustomStringConvertible {
         }
         let parsed: ParsedSchema
         do {
-            if let index = EmbeddedAindSchemas.definitionIndex[path], let indexed = ParsedSchema(kind: kind, release: version, text: Array(text.utf8), index: index) {
+            if let index = EmbeddedAindSchemas.definitionIndex[path], let indexed = ParsedSchema(kind: kind, release: version, text: text, index: index) {
                 parsed = indexed
             } else {
-                parsed = try ParsedSchema(kind: kind, release: version, text: Array(text.utf8))
+                parsed = try ParsedSchema(kind: kind, release: version, text: text)
             }
         } catch {
             throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
@@ -126,36 +126,42 @@ public final class ParsedSchema: Sendable {
     /// Whether a `$defs` entry may hold an `$id` or `$anchor` (one of those, or a `$` escape, occurs in the text):
     /// then a reference cannot be resolved without reading every definition.
     public let definitionsMayHoldIdentifiers: Bool
-    private let text: [UInt8]
+    /// The schema's text: for a carried schema, the literal in the binary itself, read in place (a copy of the
+    /// Instrument schema was 950 KB of heap, about 230 page faults).
+    private let text: String
     private let ranges: [String: Range<Int>]
     private let parsed = Locked<[String: JSONValue]>([:])
     /// ``ModelFactory``'s unions, indexed on first use (by `definition/property`).
     let unions = Locked<[String: ModelFactory.UnionIndex]>([:])
 
-    init(kind: DocumentKind, release: String, text: [UInt8]) throws(JSONSyntaxError) {
+    init(kind: DocumentKind, release: String, text: String) throws(JSONSyntaxError) {
+        var text = text
+        text.makeContiguousUTF8()
         self.kind = kind
         self.release = release
         // Every definition's syntax is checked here; each is parsed when first used.
-        let (document, deferred) = try JSONParser.parse(text, deferringMembersOf: "$defs")
+        let (document, deferred) = try JSONParser.parse(Array(text.utf8), deferringMembersOf: "$defs")
         self.document = document
         self.text = text
         definitionNames = deferred.map(\.name)
         var ranges: [String: Range<Int>] = [:]
         for (name, range) in deferred { ranges[name] = range }  // a repeated name: the last value, as a full parse
         self.ranges = ranges
-        definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(text)
+        definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(Array(text.utf8))
     }
 
     /// A schema whose `$defs` the build located (`EmbeddedAindSchemas.definitionIndex`): the document without them
     /// and each definition's byte range in `text`, as ``init(kind:release:text:)`` would find them by stepping over
     /// the whole text. `nil` when the index does not fit the text (the caller then parses the text).
-    init?(kind: DocumentKind, release: String, text: [UInt8], index: (document: String, definitions: [(String, Int, Int)])) {
+    init?(kind: DocumentKind, release: String, text: String, index: (document: String, definitions: [(String, Int, Int)])) {
+        var text = text
+        text.makeContiguousUTF8()
         guard let document = try? JSONParser.parse(index.document), case .object = document else { return nil }
         var ranges: [String: Range<Int>] = [:]
         var names: [String] = []
         names.reserveCapacity(index.definitions.count)
         for (name, lower, upper) in index.definitions {
-            guard 0 <= lower, lower < upper, upper <= text.count else { return nil }
+            guard 0 <= lower, lower < upper, upper <= text.utf8.count else { return nil }
             names.append(name)
             ranges[name] = lower..<upper
         }
@@ -165,7 +171,7 @@ public final class ParsedSchema: Sendable {
         self.text = text
         definitionNames = names
         self.ranges = ranges
-        definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(text)
+        definitionsMayHoldIdentifiers = text.utf8.withContiguousStorageIfAvailable(ParsedSchema.mayHoldIdentifiers) ?? ParsedSchema.mayHoldIdentifiers(Array(text.utf8))
     }
 
     /// The whole JSON Schema, `$defs` included, in its order: the text parsed again at every read (for tools and
@@ -177,7 +183,9 @@ public final class ParsedSchema: Sendable {
     /// The schema of one `$defs` entry (`HarpDevice`), parsed on first use.
     public func definitionValue(_ name: String) -> JSONValue? {
         if let known = parsed.withLock({ $0[name] }) { return known }
-        guard let range = ranges[name], let value = try? JSONParser.parse(text[range]) else { return nil }
+        guard let range = ranges[name] else { return nil }
+        let parsedValue = text.utf8.withContiguousStorageIfAvailable { bytes in try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[range])) }
+        guard let value = parsedValue ?? (try? JSONParser.parse(Array(text.utf8)[range])) else { return nil }
         return parsed.withLock { parsed in
             if let known = parsed[name] { return known }
             parsed[name] = value
@@ -189,27 +197,29 @@ public final class ParsedSchema: Sendable {
     /// without them no key reads as `$id` or `$anchor`. `memchr` jumps from one `$` (then one `\`) to the next: a
     /// byte-by-byte loop over the 300 KB Acquisition schema cost a fiber map 1.7 M instructions.
     static func mayHoldIdentifiers(_ text: [UInt8]) -> Bool {
-        text.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress else { return false }
-            func follows(_ word: StaticString, at start: Int) -> Bool {
-                guard start + word.utf8CodeUnitCount <= bytes.count else { return false }
-                for k in 0..<word.utf8CodeUnitCount where bytes[start + k] != word.utf8Start[k] { return false }
-                return true
-            }
-            /// The offsets of `byte` in the text, in order.
-            func offsets(of byte: UInt8, _ body: (Int) -> Bool) -> Bool {
-                var from = 0
-                while from < bytes.count, let found = memchr(base + from, Int32(byte), bytes.count - from) {
-                    let i = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                    if body(i) { return true }
-                    from = i + 1
-                }
-                return false
-            }
-            return offsets(of: UInt8(ascii: "$")) { i in
-                i > 0 && bytes[i - 1] == UInt8(ascii: "\"") && (follows("\\", at: i + 1) || follows("id\"", at: i + 1) || follows("anchor\"", at: i + 1))
-            } || offsets(of: UInt8(ascii: "\\")) { i in follows("u0024", at: i + 1) }
+        text.withUnsafeBufferPointer(mayHoldIdentifiers)
+    }
+
+    static func mayHoldIdentifiers(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        func follows(_ word: StaticString, at start: Int) -> Bool {
+            guard start + word.utf8CodeUnitCount <= bytes.count else { return false }
+            for k in 0..<word.utf8CodeUnitCount where bytes[start + k] != word.utf8Start[k] { return false }
+            return true
         }
+        /// The offsets of `byte` in the text, in order.
+        func offsets(of byte: UInt8, _ body: (Int) -> Bool) -> Bool {
+            var from = 0
+            while from < bytes.count, let found = memchr(base + from, Int32(byte), bytes.count - from) {
+                let i = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if body(i) { return true }
+                from = i + 1
+            }
+            return false
+        }
+        return offsets(of: UInt8(ascii: "$")) { i in
+            i > 0 && bytes[i - 1] == UInt8(ascii: "\"") && (follows("\\", at: i + 1) || follows("id\"", at: i + 1) || follows("anchor\"", at: i + 1))
+        } || offsets(of: UInt8(ascii: "\\")) { i in follows("u0024", at: i + 1) }
     }
 
     /// The `schema_version` documents of this kind carry in this release (`2.5.4` for Acquisition in 2.9.2).

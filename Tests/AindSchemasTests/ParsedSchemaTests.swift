@@ -25,15 +25,15 @@ import Testing
     @Test func buildIndexMatchesTheScan() throws {
         #expect(EmbeddedAindSchemas.definitionIndex.count >= 2)
         for (path, index) in EmbeddedAindSchemas.definitionIndex {
-            let text = Array(try #require(EmbeddedAindSchemas.files[path]).utf8)
-            let (document, deferred) = try JSONParser.parse(text, deferringMembersOf: "$defs")
+            let text = try #require(EmbeddedAindSchemas.files[path])
+            let (document, deferred) = try JSONParser.parse(Array(text.utf8), deferringMembersOf: "$defs")
             let indexed = try #require(ParsedSchema(kind: .acquisition, release: "x", text: text, index: index), "\(path)")
             #expect(indexed.document == document, "\(path)")
             #expect(indexed.definitionNames == deferred.map(\.name), "\(path)")
             #expect(index.definitions.map { $0.1..<$0.2 } == deferred.map(\.range), "\(path)")
         }
         // An index that does not fit the text is refused (the text is then parsed).
-        #expect(ParsedSchema(kind: .acquisition, release: "x", text: Array("{}".utf8), index: ("{}", [("A", 0, 10)])) == nil)
+        #expect(ParsedSchema(kind: .acquisition, release: "x", text: "{}", index: ("{}", [("A", 0, 10)])) == nil)
     }
 
     @Test func identifiersAreFoundInEverySpelling() {
