@@ -3,7 +3,8 @@ import PackagePlugin
 
 /// Build tool plugin: embeds a target's YAML and JSON files (the `MapperConfigs` target's configs and input contracts,
 /// the `AindSchemas` target's exported JSON Schemas) into generated Swift source, as `Embedded<TargetName>.files`, so
-/// `rigmap` carries them and runs from any folder, even as a copied release binary.
+/// `rigmap` carries them and runs from any folder, even as a copied release binary. The same source carries each YAML
+/// file composed (`composed`) and each JSON Schema's `$defs` located (`definitionIndex`), work a run then skips.
 @main
 struct EmbedConfigs: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
