@@ -140,46 +140,95 @@ extension ConfigValue {
         return value
     }
 
-    /// A YAML document the build composed (`RigmapBuildTool embed`: `[line, column, kind, payload]` per node), the
-    /// value ``parseYAML(_:file:aliases:)`` gives for the same text with the refusing policy, locations included;
-    /// `nil` when `composed` is not such a tree. Reading it costs a JSON parse instead of a YAML parse (a seventh
-    /// of the instructions for the fiber@1.4.0 config).
+    /// A YAML document the build composed (`RigmapBuildTool embed`, whose `composedYAML` describes the token format):
+    /// the value ``parseYAML(_:file:aliases:)`` gives for the same text with the refusing policy, locations included;
+    /// `nil` when `composed` is not such a document. Reading it costs a pass over its bytes instead of a YAML parse.
     public init?(composed: String, file: String) {
-        guard let tree = try? JSONParser.parse(composed), let value = ConfigValue.decomposed(tree, file: file) else { return nil }
+        var composed = composed
+        composed.makeContiguousUTF8()
+        let read = composed.utf8.withContiguousStorageIfAvailable { bytes -> ConfigValue? in
+            var reader = ComposedReader(bytes: bytes, file: file)
+            guard let value = reader.node(depth: 0), reader.index == bytes.count else { return nil }
+            return value
+        }
+        guard let value = read ?? nil else { return nil }
         self = value
     }
 
-    private static func decomposed(_ node: JSONValue, file: String) -> ConfigValue? {
-        guard let parts = node.arrayValue, parts.count >= 3, let kind = parts[2].stringValue else { return nil }
-        let location = SourceLocation(file: file, line: parts[0].numberValue?.intValue, column: parts[1].numberValue?.intValue)
-        switch (kind, parts.count) {
-        case ("n", 3):
-            return ConfigValue(.null, location: location)
-        case ("p", 4), ("q", 4):
-            guard let text = parts[3].stringValue else { return nil }
-            return ConfigValue(.scalar(text, quoted: kind == "q"), location: location)
-        case ("s", 4):
-            guard let items = parts[3].arrayValue else { return nil }
-            var values: [ConfigValue] = []
-            values.reserveCapacity(items.count)
-            for item in items {
-                guard let value = decomposed(item, file: file) else { return nil }
-                values.append(value)
+    /// Reads the build's token format: tokens separated by one space, texts as `LENGTH:BYTES`.
+    private struct ComposedReader {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let file: String
+        var index = 0
+
+        /// The next token's bytes; the space after it is consumed.
+        mutating func token() -> Range<Int>? {
+            if index > 0 {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: " ") else { return nil }
+                index += 1
             }
-            return ConfigValue(.sequence(values), location: location)
-        case ("m", 4):
-            guard let pairs = parts[3].arrayValue else { return nil }
-            var members: [(key: String, value: ConfigValue)] = []
-            members.reserveCapacity(pairs.count)
-            for pair in pairs {
-                guard let entry = pair.arrayValue, entry.count == 2, let key = entry[0].stringValue,
-                    let value = decomposed(entry[1], file: file)
-                else { return nil }
-                members.append((key, value))
+            let start = index
+            while index < bytes.count, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: ":") { index += 1 }
+            return start < index ? start..<index : nil
+        }
+
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.count <= 9 else { return nil }
+            var value = 0
+            for i in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[i]) else { return nil }
+                value = value * 10 + Int(bytes[i] - UInt8(ascii: "0"))
             }
-            return ConfigValue(.mapping(members), location: location)
-        default:
-            return nil
+            return value
+        }
+
+        /// A line or column: a number, or `-` for none.
+        mutating func position() -> Int?? {
+            guard let range = token() else { return nil }
+            if range.count == 1, bytes[range.lowerBound] == UInt8(ascii: "-") { return .some(nil) }
+            return number(range).map { .some($0) }
+        }
+
+        /// `LENGTH:BYTES`.
+        mutating func text() -> String? {
+            guard let range = token(), let length = number(range), index < bytes.count, bytes[index] == UInt8(ascii: ":"),
+                length <= bytes.count - index - 1
+            else { return nil }
+            let start = index + 1
+            index = start + length
+            return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        }
+
+        mutating func node(depth: Int) -> ConfigValue? {
+            guard depth < 512, let kind = token(), kind.count == 1, let line = position(), let column = position() else { return nil }
+            let location = SourceLocation(file: file, line: line, column: column)
+            switch bytes[kind.lowerBound] {
+            case UInt8(ascii: "n"):
+                return ConfigValue(.null, location: location)
+            case UInt8(ascii: "p"), UInt8(ascii: "q"):
+                guard let text = text() else { return nil }
+                return ConfigValue(.scalar(text, quoted: bytes[kind.lowerBound] == UInt8(ascii: "q")), location: location)
+            case UInt8(ascii: "s"):
+                guard let count = token().flatMap(number) else { return nil }
+                var items: [ConfigValue] = []
+                items.reserveCapacity(count)
+                for _ in 0..<count {
+                    guard let item = node(depth: depth + 1) else { return nil }
+                    items.append(item)
+                }
+                return ConfigValue(.sequence(items), location: location)
+            case UInt8(ascii: "m"):
+                guard let count = token().flatMap(number) else { return nil }
+                var members: [(key: String, value: ConfigValue)] = []
+                members.reserveCapacity(count)
+                for _ in 0..<count {
+                    guard let key = text(), let value = node(depth: depth + 1) else { return nil }
+                    members.append((key, value))
+                }
+                return ConfigValue(.mapping(members), location: location)
+            default:
+                return nil
+            }
         }
     }
 

@@ -65,14 +65,17 @@ func embed(_ arguments: [String]) {
     writeIfChanged(source, to: output)
 }
 
-/// A YAML document composed as Yams composes it for RigMapper (no implicit typing), written as compact JSON that
-/// RigMapperCore's `ConfigValue(composed:file:)` turns into the same value `ConfigValue.parseYAML` gives, locations
-/// included, without running the YAML parser at every start (Yams took 8.6 M instructions, about 1.3 ms, to read
-/// the fiber@1.4.0 config). Each node is `[line, column, kind, payload]`: kind `p` a plain scalar, `q` a quoted or
-/// block scalar, `n` a null, `s` a sequence of nodes, `m` a mapping as `[key, node]` pairs.
+/// A YAML document composed as Yams composes it for RigMapper (no implicit typing), written in a small token format
+/// that RigMapperCore's `ConfigValue(composed:file:)` turns into the same value `ConfigValue.parseYAML` gives,
+/// locations included, without running the YAML parser at every start (Yams took 8.6 M instructions, about 1.3 ms,
+/// to read the fiber@1.4.0 config; this format reads in a tenth of what the same tree as JSON took). Tokens are
+/// separated by one space; a node is `KIND LINE COLUMN` (`-` for a missing position) then, for `p` (a plain scalar)
+/// and `q` (a quoted or block scalar) its text, for `s` (a sequence) its count and items, for `m` (a mapping) its
+/// count and each key's text followed by its value node; `n` is a null. A text is `LENGTH:BYTES` (UTF-8 bytes).
 ///
 /// `nil` (the file is parsed at run time, which reports it) for anything the run-time reader refuses or treats
-/// specially: malformed YAML, aliases, merge keys, keys that are not scalars, duplicate keys.
+/// specially: malformed YAML, aliases, merge keys, keys that are not scalars, duplicate keys; and for text holding
+/// a carriage return or another control character but tab and line feed (a Swift string literal would not keep it).
 func composedYAML(_ text: String) -> String? {
     let document: Node?
     do {
@@ -81,43 +84,54 @@ func composedYAML(_ text: String) -> String? {
         return nil
     }
     var seen = Set<String>()
-    func mark(_ mark: Mark?) -> String {
-        guard let mark else { return "null,null" }
-        return "\(mark.line),\(mark.column)"
+    var out = ""
+    func position(_ mark: Mark?) {
+        out += mark.map { " \($0.line) \($0.column)" } ?? " - -"
     }
-    func write(_ node: Node) -> String? {
+    func writeText(_ value: String) -> Bool {
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F }) else { return false }
+        out += " \(value.utf8.count):" + value
+        return true
+    }
+    func write(_ node: Node) -> Bool {
         switch node {
         case .scalar(let scalar):
             // The run-time reader refuses a repeated non-empty node (an alias use); so does this.
-            if !scalar.string.isEmpty, let m = scalar.mark, !seen.insert("v:\(m.line):\(m.column)").inserted { return nil }
+            if !scalar.string.isEmpty, let m = scalar.mark, !seen.insert("v:\(m.line):\(m.column)").inserted { return false }
             let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal || scalar.style == .folded
-            if !quoted && node.null != nil { return "[\(mark(scalar.mark)),\"n\"]" }
-            return "[\(mark(scalar.mark)),\"\(quoted ? "q" : "p")\",\(jsonString(scalar.string))]"
-        case .sequence(let sequence):
-            if let m = sequence.mark, !seen.insert("s:\(m.line):\(m.column)").inserted { return nil }
-            var items: [String] = []
-            for item in sequence {
-                guard let written = write(item) else { return nil }
-                items.append(written)
+            if !quoted && node.null != nil {
+                out += " n"
+                position(scalar.mark)
+                return true
             }
-            return "[\(mark(sequence.mark)),\"s\",[\(items.joined(separator: ","))]]"
+            out += quoted ? " q" : " p"
+            position(scalar.mark)
+            return writeText(scalar.string)
+        case .sequence(let sequence):
+            if let m = sequence.mark, !seen.insert("s:\(m.line):\(m.column)").inserted { return false }
+            out += " s"
+            position(sequence.mark)
+            out += " \(sequence.count)"
+            return sequence.allSatisfy(write)
         case .mapping(let mapping):
-            if let m = mapping.mark, !seen.insert("m:\(m.line):\(m.column)").inserted { return nil }
-            var members: [String] = []
+            if let m = mapping.mark, !seen.insert("m:\(m.line):\(m.column)").inserted { return false }
+            out += " m"
+            position(mapping.mark)
+            out += " \(mapping.count)"
             var keys = Set<String>()
             for (key, value) in mapping {
                 guard case .scalar(let keyScalar) = key, !(keyScalar.string == "<<" && keyScalar.style == .plain),
-                    keys.insert(keyScalar.string).inserted, let written = write(value)
-                else { return nil }
-                members.append("[\(jsonString(keyScalar.string)),\(written)]")
+                    keys.insert(keyScalar.string).inserted, writeText(keyScalar.string), write(value)
+                else { return false }
             }
-            return "[\(mark(mapping.mark)),\"m\",[\(members.joined(separator: ","))]]"
+            return true
         case .alias:
-            return nil
+            return false
         }
     }
-    guard let document else { return "[1,1,\"m\",[]]" }
-    return write(document)
+    guard let document else { return "m 1 1 0" }
+    guard write(document) else { return nil }
+    return String(out.dropFirst())
 }
 
 /// A JSON Schema's `$defs` located at build time: the document without them and each definition's byte range in
@@ -135,26 +149,6 @@ struct SchemaIndex {
     }
 }
 
-/// `text` as a JSON string literal.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                out += String(format: "\\u%04x", scalar.value)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
 
 /// A raw multi-line string literal whose delimiter cannot occur in `text`.
 func literal(_ text: String) -> String {

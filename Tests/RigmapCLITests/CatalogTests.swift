@@ -63,9 +63,11 @@ import Testing
             let fromTree = try #require(ConfigValue(composed: composed, file: name), "\(path)")
             same(fromTree, try ConfigValue.parseYAML(text, file: name), path)
         }
-        // A tree that is not one is refused; the store then parses the text.
-        #expect(ConfigValue(composed: "[1,1,\"x\"]", file: "f") == nil)
-        #expect(ConfigValue(composed: "not json", file: "f") == nil)
+        // What is not such a document is refused; the store then parses the text.
+        #expect(ConfigValue(composed: "m 1 1 1 1:k p 2 3 1:v", file: "f")?["k"]?.location == SourceLocation(file: "f", line: 2, column: 3))
+        for broken in ["", "x 1 1", "m 1 1 2 1:k p 2 3 1:v", "p 1 1 9:v", "p 1 1 1:v ", "p a 1 1:v", "s - - 1 n 1", "q 1 1 1:é"] {
+            #expect(ConfigValue(composed: broken, file: "f") == nil, "\(broken)")
+        }
         let store = try ConfigStore(embedded: ["a/1.0.0.yaml": "k: v\n"], composed: ["a/1.0.0.yaml": "[broken"])
         #expect(try store.file("a/1.0.0.yaml")?.yaml()["k"]?.scalarText == "v")
     }

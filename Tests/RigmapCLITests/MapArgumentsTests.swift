@@ -46,6 +46,21 @@ import Testing
         #expect(Fields(fast) == Fields(parsed), "\(arguments)")
     }
 
+    /// The fast reading knows every option `map` has: a new option must be taught to it (or the fast reading would
+    /// build commands without it). The options are listed from ArgumentParser's own description of the command.
+    @Test func fastReadingKnowsEveryOptionOfMap() throws {
+        let dump = try rigmap(["--experimental-dump-help"])
+        #expect(dump.status == 0)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        func find(_ command: [String: Any]) -> [String: Any]? {
+            if command["commandName"] as? String == "map" { return command }
+            return (command["subcommands"] as? [[String: Any]] ?? []).lazy.compactMap(find).first
+        }
+        let map = try #require((root["command"] as? [String: Any]).flatMap(find))
+        let names = Set((map["arguments"] as? [[String: Any]] ?? []).flatMap { ($0["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } })
+        #expect(names == ["mapper", "input", "output", "job", "set", "update-lock", "config", "version", "h", "help"])
+    }
+
     /// Forms left to ArgumentParser: it parses some of them (`--name=value`, a value beginning with `-` after
     /// `--`) and reports the rest.
     @Test func otherFormsAreLeftToArgumentParser() {
