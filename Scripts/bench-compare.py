@@ -75,6 +75,12 @@ rows = []
 
 
 def row(name, ours, theirs, goal_time, goal_ratio, n=runs, note=""):
+    # Files written just before (the inputs, the release binary) are flushed first, so their write-back does not
+    # land in this row's timings; then one untimed run of each side, as hyperfine's --warmup does.
+    os.sync()
+    timed(ours())
+    if theirs is not None:
+        timed(theirs())
     r, p = paired(ours, theirs, n)
     rows.append((name, r, p, goal_time, goal_ratio, note))
     sys.stderr.write("  %s: rigmap %.3f s%s\n" % (name, r, "" if p is None else ", Python %.3f s" % p))
