@@ -344,7 +344,7 @@ public enum TimeZoneNames {
         else { return false }
         // The first four bytes, read with POSIX calls: FileHandle and Data cost 0.7 M instructions the first time.
         for directory in directories {
-            let descriptor = open(directory + "/" + name, O_RDONLY)
+            let descriptor = open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { continue }
             defer { close(descriptor) }
             var magic = [UInt8](repeating: 0, count: 4)

@@ -121,6 +121,9 @@ struct RegularAutomaton: Sendable {
     struct Parser {
         let scalars: [Unicode.Scalar]
         var index = 0
+        /// Groups open around the current position; deeper nesting goes to ICU (the parser recurses per group).
+        var depth = 0
+        static let maximumDepth = 64
 
         init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -203,6 +206,9 @@ struct RegularAutomaton: Sendable {
             case "^": return .start
             case "$": return .end
             case "(":
+                guard depth < Parser.maximumDepth else { return nil }
+                depth += 1
+                defer { depth -= 1 }
                 if peek == "?" {
                     // Only the non-capturing group; look-around, named groups and flags go to ICU.
                     guard index + 1 < scalars.count, scalars[index + 1] == ":" else { return nil }

@@ -34,6 +34,9 @@ import Testing
             }
         }
         for pattern in Self.outside { #expect(RegularAutomaton(pattern) == nil, "\(pattern)") }
+        // Nesting deeper than the parser recurses goes to ICU; 64 levels stay on the automaton.
+        #expect(RegularAutomaton(String(repeating: "(", count: 64) + "a" + String(repeating: ")", count: 64)) != nil)
+        #expect(RegularAutomaton(String(repeating: "(", count: 10_000) + "a" + String(repeating: ")", count: 10_000)) == nil)
     }
 
     @Test func automatonAndICUAgree() throws {
