@@ -134,44 +134,52 @@ public final class ParsedSchema: Sendable {
     /// ``ModelFactory``'s unions, indexed on first use (by `definition/property`).
     let unions = Locked<[String: ModelFactory.UnionIndex]>([:])
 
-    init(kind: DocumentKind, release: String, text: String) throws(JSONSyntaxError) {
-        var text = text
-        text.makeContiguousUTF8()
+    private init(kind: DocumentKind, release: String, text: String, document: JSONValue, definitions: [(name: String, range: Range<Int>)]) {
         self.kind = kind
         self.release = release
-        // Every definition's syntax is checked here; each is parsed when first used.
-        let (document, deferred) = try JSONParser.parse(Array(text.utf8), deferringMembersOf: "$defs")
         self.document = document
         self.text = text
-        definitionNames = deferred.map(\.name)
+        definitionNames = definitions.map(\.name)
         var ranges: [String: Range<Int>] = [:]
-        for (name, range) in deferred { ranges[name] = range }  // a repeated name: the last value, as a full parse
+        for (name, range) in definitions { ranges[name] = range }  // a repeated name: the last value, as a full parse
         self.ranges = ranges
-        definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(Array(text.utf8))
+        definitionsMayHoldIdentifiers = ParsedSchema.bytes(of: text, ParsedSchema.mayHoldIdentifiers)
+    }
+
+    /// A schema parsed from its text; every definition's syntax is checked here, each is parsed when first used.
+    convenience init(kind: DocumentKind, release: String, text: String) throws(JSONSyntaxError) {
+        var text = text
+        text.makeContiguousUTF8()
+        let (document, deferred) = try ParsedSchema.bytes(of: text) { bytes throws(JSONSyntaxError) in
+            try JSONParser.parse(bytes, deferringMembersOf: "$defs")
+        }
+        self.init(kind: kind, release: release, text: text, document: document, definitions: deferred)
     }
 
     /// A schema whose `$defs` the build located (`EmbeddedAindSchemas.definitionIndex`): the document without them
     /// and each definition's byte range in `text`, as ``init(kind:release:text:)`` would find them by stepping over
     /// the whole text. `nil` when the index does not fit the text (the caller then parses the text).
-    init?(kind: DocumentKind, release: String, text: String, index: (document: String, definitions: [(String, Int, Int)])) {
+    convenience init?(kind: DocumentKind, release: String, text: String, index: (document: String, definitions: [(String, Int, Int)])) {
         var text = text
         text.makeContiguousUTF8()
         guard let document = try? JSONParser.parse(index.document), case .object = document else { return nil }
-        var ranges: [String: Range<Int>] = [:]
-        var names: [String] = []
-        names.reserveCapacity(index.definitions.count)
+        var definitions: [(name: String, range: Range<Int>)] = []
+        definitions.reserveCapacity(index.definitions.count)
         for (name, lower, upper) in index.definitions {
             guard 0 <= lower, lower < upper, upper <= text.utf8.count else { return nil }
-            names.append(name)
-            ranges[name] = lower..<upper
+            definitions.append((name, lower..<upper))
         }
-        self.kind = kind
-        self.release = release
-        self.document = document
-        self.text = text
-        definitionNames = names
-        self.ranges = ranges
-        definitionsMayHoldIdentifiers = text.utf8.withContiguousStorageIfAvailable(ParsedSchema.mayHoldIdentifiers) ?? ParsedSchema.mayHoldIdentifiers(Array(text.utf8))
+        self.init(kind: kind, release: release, text: text, document: document, definitions: definitions)
+    }
+
+    /// `body` over the UTF-8 bytes of `text` in place (contiguous for the carried schemas' literals), or over a copy.
+    private static func bytes<R, E: Error>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        var result: Result<R, E>?
+        _ = text.utf8.withContiguousStorageIfAvailable { bytes in
+            result = Result { () throws(E) -> R in try body(bytes) }
+        }
+        if let result { return try result.get() }
+        return try Array(text.utf8).withUnsafeBufferPointer { bytes throws(E) -> R in try body(bytes) }
     }
 
     /// The whole JSON Schema, `$defs` included, in its order: the text parsed again at every read (for tools and
@@ -183,9 +191,9 @@ public final class ParsedSchema: Sendable {
     /// The schema of one `$defs` entry (`HarpDevice`), parsed on first use.
     public func definitionValue(_ name: String) -> JSONValue? {
         if let known = parsed.withLock({ $0[name] }) { return known }
-        guard let range = ranges[name] else { return nil }
-        let parsedValue = text.utf8.withContiguousStorageIfAvailable { bytes in try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[range])) }
-        guard let value = parsedValue ?? (try? JSONParser.parse(Array(text.utf8)[range])) else { return nil }
+        guard let range = ranges[name],
+            let value = ParsedSchema.bytes(of: text, { bytes in try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[range])) })
+        else { return nil }
         return parsed.withLock { parsed in
             if let known = parsed[name] { return known }
             parsed[name] = value
