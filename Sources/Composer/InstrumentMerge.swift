@@ -167,5 +167,5 @@ enum InstrumentMerge {
 }
 
 extension String {
-    var replacingUnderscores: String { replacingOccurrences(of: "_", with: " ") }
+    var replacingUnderscores: String { replacingEvery("_", with: " ") }
 }

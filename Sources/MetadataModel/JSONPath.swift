@@ -43,7 +43,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible, Expressible
                 if plain {
                     out += out.isEmpty ? k : "." + k
                 } else {
-                    let escaped = k.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    let escaped = k.replacingEvery("\\", with: "\\\\").replacingEvery("\"", with: "\\\"")
                     out += "[\"\(escaped)\"]"
                 }
             }

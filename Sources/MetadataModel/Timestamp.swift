@@ -331,7 +331,7 @@ public enum TimeZoneNames {
     /// Where the database is: `$TZDIR`, else the system's.
     static var directories: [String] {
         var out: [String] = []
-        if let dir = ProcessInfo.processInfo.environment["TZDIR"], !dir.isEmpty { out.append(dir) }
+        if let dir = ProcessEnvironment.value("TZDIR"), !dir.isEmpty { out.append(dir) }
         out += ["/usr/share/zoneinfo", "/usr/lib/zoneinfo", "/usr/share/lib/zoneinfo"]
         return out
     }

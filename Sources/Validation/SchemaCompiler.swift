@@ -165,7 +165,7 @@ struct SchemaCompiler {
         for token in tokens {
             out += "/"
             if token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) {
-                out += token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                out += token.replacingEvery("~", with: "~0").replacingEvery("/", with: "~1")
             } else {
                 out += token
             }
@@ -211,7 +211,7 @@ struct SchemaCompiler {
         }
         guard let resource = resources[resourceURI] else { return nil }
         let tokens = fragment.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
-            $0.utf8.contains(UInt8(ascii: "~")) ? $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~") : String($0)
+            $0.utf8.contains(UInt8(ascii: "~")) ? $0.replacingEvery("~1", with: "/").replacingEvery("~0", with: "~") : String($0)
         }
         let location = Location(document: resource.location.document, pointer: resource.location.pointer + tokens)
         guard value(at: location) != nil else { return nil }

@@ -102,7 +102,7 @@ struct BatchCommand: ParsableCommand {
                 throw DiagnosticError("the output folder and the session \(session.display) contain one another; write outputs elsewhere", at: SourceLocation(file: output))
             }
             runner = try BatchRunner(
-                pipeline: try makePipeline(configOptions),
+                pipeline: try makePipeline(try configOptions.store()),
                 options: BatchOptions(
                     outputRoot: outputURL, outputRootDisplay: output, job: job.map { URL(fileURLWithPath: $0) }, jobDisplay: job, jobs: jobs, force: force,
                     shard: shardSlice))

@@ -48,7 +48,7 @@ struct GatherCommand: ParsableCommand {
         let pipeline: Pipeline
         let request: Resolver.Request
         do {
-            pipeline = try makePipeline(configOptions)
+            pipeline = try makePipeline(try configOptions.store())
             request = try jobOptions.request()
         } catch {
             throw fail(error, code: 2)

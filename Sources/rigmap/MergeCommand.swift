@@ -59,7 +59,7 @@ struct MergeCommand: ParsableCommand {
 
         let pipeline: Pipeline
         do {
-            pipeline = try makePipeline(configOptions)
+            pipeline = try makePipeline(try configOptions.store())
         } catch {
             throw fail(error, code: 2)
         }

@@ -42,7 +42,7 @@ struct ResolveCommand: ParsableCommand {
     }
 
     private func execute() throws(DiagnosticError) {
-        let resolver = try makeResolver(configOptions)
+        let resolver = try makeResolver(try configOptions.store())
         var request = try jobOptions.request()
         for spec in mapper {
             let (name, requirement) = try MapperRegistry.parse(spec: spec)
@@ -129,7 +129,7 @@ struct PinCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let resolver = try makeResolver(configOptions)
+            let resolver = try makeResolver(try configOptions.store())
             let url = URL(fileURLWithPath: experiment).appendingPathComponent(LockFile.fileName)
             let existing = try LockFile.load(url, displayName: (experiment as NSString).appendingPathComponent(LockFile.fileName))
             let lock = try resolver.pin(specs, into: existing)

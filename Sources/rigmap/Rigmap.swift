@@ -29,9 +29,9 @@ struct Rigmap: ParsableCommand {
     /// Runs the command line. A well-formed `rigmap map …` (``MapCommand/recognized(_:)``) runs without
     /// ArgumentParser's parse; everything else, help and every error included, is ArgumentParser's.
     static func main() {
-        if let command = MapCommand.recognized(Array(CommandLine.arguments.dropFirst())) {
+        if let invocation = MapCommand.recognized(Array(CommandLine.arguments.dropFirst())) {
             do {
-                try command.run()
+                try invocation.run()
             } catch {
                 exit(withError: error)
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MapperCatalog
+import MetadataModel
 import Pipeline
 import Resolver
 import RigMapperCore
@@ -11,7 +12,12 @@ struct ConfigOptions: ParsableArguments {
     var config: String?
 
     func store() throws(DiagnosticError) -> ConfigStore {
-        let path = config ?? ProcessInfo.processInfo.environment["RIGMAP_CONFIG_DIR"]
+        try Self.store(directory: config)
+    }
+
+    /// The configs in force with `--config directory` (`nil`: none given).
+    static func store(directory: String?) throws(DiagnosticError) -> ConfigStore {
+        let path = directory ?? ProcessEnvironment.value("RIGMAP_CONFIG_DIR")
         return try MapperCatalog.configStore(overrideDirectory: path.map { URL(fileURLWithPath: $0) })
     }
 }
@@ -39,6 +45,11 @@ struct JobOptions: ParsableArguments {
     var updateLock = false
 
     func request() throws(DiagnosticError) -> Resolver.Request {
+        try Self.request(job: job, settings: settings, updateLock: updateLock)
+    }
+
+    /// The request these options stand for, from their values.
+    static func request(job: String?, settings: [String], updateLock: Bool) throws(DiagnosticError) -> Resolver.Request {
         let jobConfig = try job.map { path throws(DiagnosticError) in try JobConfig.load(contentsOf: URL(fileURLWithPath: path), displayName: path) } ?? JobConfig()
         var request = Resolver.Request(job: jobConfig)
         request.settingOverrides = try Resolver.settingOverrides(settings)
@@ -48,13 +59,13 @@ struct JobOptions: ParsableArguments {
 }
 
 /// The resolver over the shipped mappers and the configs in force.
-func makeResolver(_ options: ConfigOptions) throws(DiagnosticError) -> Resolver {
-    Resolver(registry: try MapperCatalog.registry(), configs: try options.store(), rigmapVersion: Rigmap.version)
+func makeResolver(_ configs: ConfigStore) throws(DiagnosticError) -> Resolver {
+    Resolver(registry: try MapperCatalog.registry(), configs: configs, rigmapVersion: Rigmap.version)
 }
 
 /// The pipeline over the shipped mappers and the configs in force, with the default composer and validator.
-func makePipeline(_ options: ConfigOptions) throws(DiagnosticError) -> Pipeline {
-    Pipeline(resolver: try makeResolver(options))
+func makePipeline(_ configs: ConfigStore) throws(DiagnosticError) -> Pipeline {
+    Pipeline(resolver: try makeResolver(configs))
 }
 
 /// A path's identity for comparing command-line file names: the canonical path of the file or, for a file that does

@@ -78,8 +78,8 @@ public struct EcephysConstants: Decodable, Sendable {
     /// A component name from a template (`Ephys assembly {probe}`).
     func name(_ template: String, probe: String? = nil, slot: Int? = nil) -> String {
         var out = template
-        if let probe { out = out.replacingOccurrences(of: "{probe}", with: probe) }
-        if let slot { out = out.replacingOccurrences(of: "{slot}", with: String(slot)) }
+        if let probe { out = out.replacingEvery("{probe}", with: probe) }
+        if let slot { out = out.replacingEvery("{slot}", with: String(slot)) }
         return out
     }
 }

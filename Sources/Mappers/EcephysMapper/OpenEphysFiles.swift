@@ -348,7 +348,7 @@ public struct NPYHeader: Sendable, Equatable {
         }
         var dims: [Int64] = []
         for part in shapeValue[shapeValue.index(after: shapeValue.startIndex)..<close].split(separator: ",") {
-            let trimmed = part.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "L", with: "")
+            let trimmed = part.trimmingCharacters(in: .whitespaces).replacingEvery("L", with: "")
             if trimmed.isEmpty { continue }
             guard let dim = Int64(trimmed), dim >= 0 else {
                 throw OpenEphysFileError(message: "the NumPy header's shape holds '\(trimmed)', not a size", byteOffset: start)

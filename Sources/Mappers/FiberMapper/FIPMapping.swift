@@ -110,7 +110,7 @@ struct FIPMapping {
         let k = constants.roiKeywords
         var names: [String: String] = [:]
         for key in roi.keys where key.contains(k.roi) && !key.contains(k.background) {
-            let cameraKey = key.replacingOccurrences(of: k.roi, with: "")
+            let cameraKey = key.replacingEvery(k.roi, with: "")
             let type: String
             if k.green.contains(where: { cameraKey.contains($0) }) {
                 type = "green"

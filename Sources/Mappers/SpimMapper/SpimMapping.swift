@@ -212,18 +212,18 @@ struct SpimMapping {
     // MARK: Document
 
     func laserName(_ nm: Int) -> String {
-        settings.laserDeviceNames?[String(nm)] ?? constants.laserName.replacingOccurrences(of: "{nm}", with: String(nm))
+        settings.laserDeviceNames?[String(nm)] ?? constants.laserName.replacingEvery("{nm}", with: String(nm))
     }
 
     func filterName(_ channel: Channel) -> String {
-        settings.emissionFilterDeviceNames?[String(channel.laser)] ?? constants.emissionFilterName.replacingOccurrences(of: "{nm}", with: String(channel.emission))
+        settings.emissionFilterDeviceNames?[String(channel.laser)] ?? constants.emissionFilterName.replacingEvery("{nm}", with: String(channel.emission))
     }
 
     func coordinateSystem() throws -> JSONValue {
         var axes: [JSONValue] = []
         var letters = ""
         for (axis, text, key) in [("X", settings.xDirection, "x_direction"), ("Y", settings.yDirection, "y_direction"), ("Z", settings.zDirection, "z_direction")] {
-            let normalised = text.lowercased().replacingOccurrences(of: "_", with: " ").split(separator: " ").joined(separator: " ")
+            let normalised = text.lowercased().replacingEvery("_", with: " ").split(separator: " ").joined(separator: " ")
             guard let direction = constants.directions[normalised] else {
                 throw DiagnosticError(
                     "settings of spim: \(key) is '\(text)'; expected one of \(constants.directions.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")) (any case)")
@@ -323,7 +323,7 @@ struct SpimMapping {
             "DataStream",
             [
                 "stream_start_time": .timestamp(start), "stream_end_time": .timestamp(end), "modalities": [try models.modality("SPIM")], "code": code,
-                "notes": .string(calibratedUnit.map { constants.calibratedStreamNotes.replacingOccurrences(of: "{unit}", with: $0) } ?? constants.streamNotes),
+                "notes": .string(calibratedUnit.map { constants.calibratedStreamNotes.replacingEvery("{unit}", with: $0) } ?? constants.streamNotes),
                 "active_devices": .strings(activeDevices),
                 "configurations": [imaging, try models.make("SampleChamberConfig", chamberFields)],
             ])

@@ -9,12 +9,12 @@ public enum PathRelation {
         var rest: [String] = []
         while !existing.isEmpty && existing != "/" {
             if let resolved = try? FileSystem.realPath(existing) {
-                return ([resolved] + rest.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+                return ([resolved] + rest.reversed()).joined(separator: "/").replacingEvery("//", with: "/")
             }
             rest.append((existing as NSString).lastPathComponent)
             existing = (existing as NSString).deletingLastPathComponent
         }
-        return (["/"] + rest.reversed()).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
+        return (["/"] + rest.reversed()).joined(separator: "/").replacingEvery("//", with: "/")
     }
 
     /// Whether `inner` is `outer` or inside it.
