@@ -140,7 +140,7 @@ public final class ParsedSchema: Sendable {
         self.document = document
         self.text = text
         definitionNames = definitions.map(\.name)
-        var ranges: [String: Range<Int>] = [:]
+        var ranges: [String: Range<Int>] = Dictionary(minimumCapacity: definitions.count)
         for (name, range) in definitions { ranges[name] = range }  // a repeated name: the last value, as a full parse
         self.ranges = ranges
         definitionsMayHoldIdentifiers = ParsedSchema.bytes(of: text, ParsedSchema.mayHoldIdentifiers)

@@ -10,7 +10,7 @@ public enum ConfigDecoder {
     /// - Parameter what: a short description for messages, e.g. `settings of fiber@1.4.0`.
     public static func decode<T: Decodable>(_ type: T.Type, from value: ConfigValue, what: String) throws(DiagnosticError) -> T {
         let tracker = KeyTracker()
-        let decoder = NodeDecoder(value: value, codingPath: [], tracker: tracker)
+        let decoder = NodeDecoder(value: value, codingPath: [], pathKey: "", tracker: tracker)
         let result: T
         do {
             result = try T(from: decoder)
@@ -145,10 +145,11 @@ private final class KeyTracker {
 private struct NodeDecoder: Decoder {
     let value: ConfigValue
     let codingPath: [any CodingKey]
+    /// The coding path's keys joined by U+001F: the tracker's key for this value's mapping. Kept, not recomputed
+    /// per key read (that was a third of decoding a version's constants).
+    let pathKey: String
     let tracker: KeyTracker
     var userInfo: [CodingUserInfoKey: Any] { [:] }
-
-    var pathKey: String { codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "\u{1F}") }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .mapping(let members) = value.kind else {
@@ -170,7 +171,8 @@ private struct NodeDecoder: Decoder {
     }
 
     func child(_ value: ConfigValue, key: any CodingKey) -> NodeDecoder {
-        NodeDecoder(value: value, codingPath: codingPath + [key], tracker: tracker)
+        let name = key.intValue.map(String.init) ?? key.stringValue
+        return NodeDecoder(value: value, codingPath: codingPath + [key], pathKey: codingPath.isEmpty ? name : pathKey + "\u{1F}" + name, tracker: tracker)
     }
 
     // MARK: scalars
