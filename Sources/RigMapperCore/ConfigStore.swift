@@ -86,15 +86,6 @@ public struct ConfigStore: Sendable {
     /// The file at `relativePath`, if any.
     public func file(_ relativePath: String) -> File? { files[relativePath] }
 
-    /// A JSON file of the store (an input contract), parsed once.
-    public func json(_ relativePath: String) throws(DiagnosticError) -> JSONValue {
-        if let known = parsed.json.withLock({ $0[relativePath] }) { return known }
-        guard let file = files[relativePath] else { throw DiagnosticError("no config file MapperConfigs/\(relativePath)") }
-        let value = try JSONDocument.parse(Array(file.contents.utf8), displayName: file.displayName)
-        parsed.json.withLock { $0[relativePath] = value }
-        return value
-    }
-
     /// The parsed config of one mapper version.
     ///
     /// - Throws: when the file is missing, malformed, has keys other than `mapper`, `version`, `schema`,
@@ -156,7 +147,6 @@ public struct ConfigStore: Sendable {
 /// The parsed configs of one store, shared by its copies.
 final class ParsedConfigs: Sendable {
     let results = Locked<[String: Result<ConfigStore.VersionConfig, DiagnosticError>]>([:])
-    let json = Locked<[String: JSONValue]>([:])
 }
 
 /// A version's constants decoded into its mapper's `Constants` type, kept with its parsed config.

@@ -163,8 +163,9 @@ extension DiagnosticError {
     }
 }
 
-/// Checks `document` against `schema`: the violations, or a message when the schema cannot be compiled.
-public typealias ContractChecker = @Sendable (_ document: JSONValue, _ schema: JSONValue) -> Result<[(path: JSONPath, message: String)], ContractSchemaError>
+/// Checks `document` against the JSON Schema in `contract` (a mapper's input contract file): the violations, or a
+/// message when the file cannot be read or compiled as a schema.
+public typealias ContractChecker = @Sendable (_ document: JSONValue, _ contract: ConfigStore.File) -> Result<[(path: JSONPath, message: String)], ContractSchemaError>
 
 /// A contract schema that cannot be used (a configuration error, not a problem with the input).
 public struct ContractSchemaError: Error, Sendable {

@@ -53,10 +53,9 @@ public struct RegisteredMapper: Sendable {
         guard let checker = context.contractChecker else {
             throw DiagnosticError("\(identity) has an input contract but this run has no contract checker (build contexts with Pipeline.context)")
         }
-        let schema = try configs.json(path)
         let main = input.mainPath
         let document = try input.json(main)
-        switch checker(document, schema) {
+        switch checker(document, file) {
         case .failure(let error):
             throw DiagnosticError("the input contract cannot be used: \(error.message)", at: SourceLocation(file: file.displayName))
         case .success(let violations) where !violations.isEmpty:

@@ -208,6 +208,18 @@ import Glibc
         #expect(result.stderr.contains("site_of_recording") && result.stderr.contains("input contract"))
     }
 
+    /// A contract file that is not JSON is a configuration error, located in that file; nothing is written.
+    @Test func aMalformedInputContractIsReportedAtItsLine() throws {
+        let configs = try folder()
+        try FileManager.default.createDirectory(at: configs.appendingPathComponent("fiber"), withIntermediateDirectories: true)
+        let contract = try write("{\n  \"type\": \"object\",\n  \"required\": [\"a\"\n}\n", "fiber/fip.contract.json", in: configs)
+        let out = try folder()
+        let result = try rigmap(["map", "--mapper", "fiber", "--input", fip, "--job", job, "--output", out.path, "--config", configs.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("input contract cannot be used") && result.stderr.contains("\(contract):4:"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+    }
+
     @Test func aPatternTheEngineGivesUpOnIsUndeterminedNotInvalid() throws {
         let dir = try folder()
         // `.` keeps the pattern outside the automaton's subset, so ICU runs it and gives up (its stack limit).
