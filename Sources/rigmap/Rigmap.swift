@@ -4,7 +4,7 @@ import ArgumentParser
 @main
 struct Rigmap: ParsableCommand {
     /// The RigMapper release.
-    static let version = "0.4.0"
+    static let version = "0.5.0"
 
     static let configuration = CommandConfiguration(
         commandName: "rigmap",
