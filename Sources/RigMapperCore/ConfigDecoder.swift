@@ -146,7 +146,7 @@ private struct NodeDecoder: Decoder {
     let value: ConfigValue
     let codingPath: [any CodingKey]
     /// The coding path's keys joined by U+001F: the tracker's key for this value's mapping. Kept, not recomputed
-    /// per key read (that was a third of decoding a version's constants).
+    /// per key read (0.1 M of the 3.6 M instructions a fiber map spends decoding its configuration).
     let pathKey: String
     let tracker: KeyTracker
     var userInfo: [CodingUserInfoKey: Any] { [:] }

@@ -94,7 +94,8 @@ public struct MapperContext: Sendable {
     /// The aind-data-schema release the mapper version targets (its config's `schema:`); build documents with
     /// `schema.models(.acquisition)`. Set by the registry from the version's config before the mapper runs.
     public var schema: SchemaRelease
-    /// Checks a document against a JSON Schema: the violations (path, message), or why the schema cannot be used.
+    /// Checks a document against a mapper's input contract (a JSON Schema file of the config store): the violations
+    /// (path, message), or why the contract cannot be used.
     /// Supplied by the pipeline, so the core needs no schema engine of its own.
     public var contractChecker: ContractChecker?
 
