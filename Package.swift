@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Worker processes for batch isolation (and, later, sbatch); FilePath for path handling without NSString.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(
@@ -51,6 +54,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // The shipped YAML configs, embedded into the binary at build time so a copied release binary
@@ -86,7 +90,10 @@ let package = Package(
         // Many sessions: plan, shards, bounded parallel gathers, the SQLite catalog (GRDB), batch_report.json.
         .target(
             name: "Batch",
-            dependencies: ["Pipeline", "Resolver", "RigMapperCore", "MetadataModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
         ),
         .target(
             name: "MapperCatalog",

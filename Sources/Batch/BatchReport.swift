@@ -6,16 +6,17 @@ import RigMapperCore
 /// `batch_report.json` and the batch's exit status.
 public enum BatchReport {
     /// One session's JSON object (also the `--json` event): session, name, status, exit_code, skipped, mappers,
-    /// diagnostics.
+    /// diagnostics, attempts.
     public static func json(_ result: BatchSessionResult) -> JSONValue {
         [
             "session": .string(result.session.display),
             "name": .string(result.session.name),
             "status": .string(result.status.name),
-            "exit_code": .int(Int(result.status.rawValue)),
+            "exit_code": .int(result.entry.exitCode),
             "skipped": .bool(result.skipped),
             "mappers": .strings(result.mappers),
             "diagnostics": .strings(result.skipped ? result.entry.diagnostics : result.diagnostics.map(\.description)),
+            "attempts": .int(result.entry.attempts),
         ]
     }
 
@@ -39,31 +40,35 @@ public enum BatchReport {
         return ok == 0 ? 1 : 3
     }
 
-    /// The summary table: sessions by status, with the ones skipped as unchanged.
+    /// The summary table: sessions by status, with the ones skipped as unchanged, then every session that is not ok
+    /// with its errors (up to three each; `batch_report.json` has them all).
     public static func summary(_ results: [BatchSessionResult], seconds: Double) -> String {
         var lines: [String] = []
-        let statuses: [Pipeline.Status] = [.ok, .partial, .refused, .badInput]
-        lines.append("status      sessions  skipped (unchanged)")
-        for status in statuses {
+        lines.append("status          sessions  skipped (unchanged)")
+        for status in SessionStatus.allCases {
             let matching = results.filter { $0.status == status }
             guard !matching.isEmpty else { continue }
-            lines.append(
-                status.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + String(matching.count).leftPadded(8) + String(matching.filter(\.skipped).count).leftPadded(11))
+            let skipped = matching.filter(\.skipped).count
+            lines.append(status.name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(matching.count).leftPadded(8) + String(skipped).leftPadded(11))
         }
         let mapped = results.filter { !$0.skipped }.count
-        let rate = seconds > 0 ? Double(mapped) / seconds : 0
-        lines.append(
-            "total       " + String(results.count).leftPadded(8) + String(results.count - mapped).leftPadded(11)
-                + String(format: "   (%d mapped in %.1f s, %.1f sessions/s)", mapped, seconds, rate))
-        let failed = results.filter { $0.status != .ok }.sorted { $0.session.name < $1.session.name }
+        var total = "total           " + String(results.count).leftPadded(8) + String(results.count - mapped).leftPadded(11)
+        if mapped > 0 && seconds > 0 {
+            total += String(format: "   (%d mapped in %.1f s, %.1f sessions/s)", mapped, seconds, Double(mapped) / seconds)
+        } else if mapped == 0 {
+            total += "   (nothing to map: every session is unchanged)"
+        }
+        lines.append(total)
+        let failed = results.filter { $0.status != .ok }.sorted { $0.session.name.utf8.lexicographicallyPrecedes($1.session.name.utf8) }
         if !failed.isEmpty {
             lines.append("not ok:")
             for result in failed.prefix(20) {
-                let reason = (result.skipped ? result.entry.diagnostics : result.diagnostics.filter { $0.severity == .error }.map(\.description)).first ?? ""
-                lines.append("  \(result.session.display): \(result.status.name)\(reason.isEmpty ? "" : " — \(reason)")")
+                let errors = result.skipped ? result.entry.diagnostics : result.diagnostics.filter { $0.severity == .error }.map(\.description)
+                lines.append("  \(result.session.display): \(result.status.name)\(result.skipped ? " (skipped: \(result.entry.attempts) attempts on these inputs)" : "")")
+                for error in errors.prefix(3) { lines.append("    \(error)") }
+                if errors.count > 3 { lines.append("    … and \(errors.count - 3) more") }
             }
-            if failed.count > 20 { lines.append("  … and \(failed.count - 20) more (batch_report.json has them all)") }
+            if failed.count > 20 { lines.append("  … and \(failed.count - 20) more sessions (batch_report.json has them all)") }
         }
         return lines.joined(separator: "\n")
     }

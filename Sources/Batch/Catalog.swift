@@ -2,6 +2,12 @@ import Foundation
 import GRDB
 import RigMapperCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What the catalog knows of one session: how it was last mapped, and with what.
 public struct CatalogEntry: Sendable, Equatable {
     public struct MapperRun: Sendable, Equatable {
@@ -39,10 +45,14 @@ public struct CatalogEntry: Sendable, Equatable {
     public var outputs: [String: String]
     /// Every diagnostic, as printed.
     public var diagnostics: [String]
+    /// How many runs in a row on this fingerprint ended `crashed` or `timed_out` (1 otherwise).
+    public var attempts: Int
+    /// When the row was written (UTC, ISO 8601 with microseconds): which of two rows for one session is newer.
+    public var recordedAt: String
 
     public init(
         session: String, path: String, status: String, exitCode: Int, inputSHA256: String, jobSHA256: String, fingerprint: String, mappers: [MapperRun],
-        outputs: [String: String], diagnostics: [String]
+        outputs: [String: String], diagnostics: [String], attempts: Int = 1, recordedAt: String = ""
     ) {
         self.session = session
         self.path = path
@@ -54,6 +64,8 @@ public struct CatalogEntry: Sendable, Equatable {
         self.mappers = mappers
         self.outputs = outputs
         self.diagnostics = diagnostics
+        self.attempts = attempts
+        self.recordedAt = recordedAt
     }
 }
 
@@ -67,23 +79,78 @@ public final class BatchCatalog: Sendable {
     public let url: URL
 
     /// Opens (or creates) the catalog at `url` and brings its schema up to date.
-    public init(url: URL) throws(DiagnosticError) {
+    ///
+    /// Several processes may open one new catalog at once (two batches on one output folder): the schema is created
+    /// under an exclusive lock on the catalog file, so exactly one of them creates it. A file that is not a readable
+    /// catalog is an error naming it, unless `setAsideIfUnreadable`: it is then renamed `<name>.unreadable-<n>` and a
+    /// new catalog is started.
+    public init(url: URL, setAsideIfUnreadable: Bool = false) throws(DiagnosticError) {
         self.url = url
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(30)
-            // Write-ahead logging: one sync per checkpoint instead of several per session. A killed process loses
-            // nothing committed; a power cut may lose the last sessions, which the next run maps again.
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            }
-            database = try DatabaseQueue(path: url.path, configuration: configuration)
-            try BatchCatalog.migrator.migrate(database)
+            database = try BatchCatalog.open(url)
+            setAside = nil
         } catch {
-            throw DiagnosticError("cannot open the catalog: \(error)", at: SourceLocation(file: url.path))
+            let reason = BatchCatalog.describe(error)
+            guard setAsideIfUnreadable, FileManager.default.fileExists(atPath: url.path) else {
+                throw DiagnosticError(
+                    "cannot open the catalog: \(reason)\(FileManager.default.fileExists(atPath: url.path) ? "; rerun with --force to set it aside and start a new one" : "")",
+                    at: SourceLocation(file: url.path))
+            }
+            var n = 1
+            while FileManager.default.fileExists(atPath: url.path + ".unreadable-\(n)") { n += 1 }
+            let aside = url.path + ".unreadable-\(n)"
+            guard rename(url.path, aside) == 0 else {
+                throw DiagnosticError("cannot open the catalog (\(reason)) nor set it aside: \(FileSystem.describe(errno: errno))", at: SourceLocation(file: url.path))
+            }
+            for suffix in ["-wal", "-shm"] { unlink(url.path + suffix) }
+            do {
+                database = try BatchCatalog.open(url)
+            } catch {
+                throw DiagnosticError("cannot create the catalog: \(BatchCatalog.describe(error))", at: SourceLocation(file: url.path))
+            }
+            setAside = aside
         }
+    }
+
+    /// Where an unreadable catalog was moved by ``init(url:setAsideIfUnreadable:)``, if it was.
+    public let setAside: String?
+
+    private static func open(_ url: URL) throws -> DatabaseQueue {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        // Write-ahead logging: one sync per checkpoint instead of several per session. A killed process loses
+        // nothing committed; a power cut may lose the last sessions, which the next run maps again.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        // The schema is created (or migrated) by one process at a time.
+        let descriptor = systemOpen(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystem.Failure(errno: errno) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            if errno != EINTR { throw FileSystem.Failure(errno: errno) }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        let database = try DatabaseQueue(path: url.path, configuration: configuration)
+        try BatchCatalog.migrator.migrate(database)
+        return database
+    }
+
+    /// An SQLite or file error in words.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB: return "not an SQLite database (a damaged or foreign file)"
+            case .SQLITE_CORRUPT: return "the database is damaged"
+            case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: return "cannot be written (\(error.message ?? "permission denied"))"
+            case .SQLITE_FULL: return "the disk is full"
+            default: return error.message ?? "\(error)"
+            }
+        }
+        if let failure = error as? FileSystem.Failure { return failure.reason }
+        return "\(error)"
     }
 
     /// Schema versions, in order. Add a migration for every change; never edit a released one.
@@ -121,6 +188,13 @@ public final class BatchCatalog: Sendable {
             }
             try db.create(index: "session_mapper_by_version", on: "session_mapper", columns: ["mapper", "version"])
         }
+        // 0.6.0: retries of crashed sessions, and which of two rows is newer when catalogs merge.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "session") { t in
+                t.add(column: "attempts", .integer).notNull().defaults(to: 1)
+                t.add(column: "recorded_at", .text).notNull().defaults(to: "")
+            }
+        }
         return migrator
     }
 
@@ -129,9 +203,23 @@ public final class BatchCatalog: Sendable {
         try read { db in try BatchCatalog.entries(db, sessions: [session]).first }
     }
 
-    /// Records (replaces) one session's entry.
+    /// Records (replaces) one session's entry, stamped with the time it is written.
     public func record(_ entry: CatalogEntry) throws(DiagnosticError) {
+        var entry = entry
+        entry.recordedAt = BatchCatalog.now()
         try write { db in try BatchCatalog.insert(entry, into: db) }
+    }
+
+    /// The current time as `recorded_at` holds it: UTC, microseconds (which sorts as text).
+    static func now() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var seconds = spec.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour),
+            Int(parts.tm_min), Int(parts.tm_sec), Int(spec.tv_nsec / 1000))
     }
 
     /// Entries in session order, filtered: `mapper` is `fiber` (any version) or `fiber@1.0.0`; `status` is a
@@ -159,21 +247,49 @@ public final class BatchCatalog: Sendable {
         }
     }
 
-    /// Combines shard catalogs into `destination` (created or updated): every session of every source, a later
-    /// source's entry replacing an earlier one for the same session.
-    public static func merge(_ sources: [URL], into destination: URL) throws(DiagnosticError) -> Int {
+    /// What ``merge(_:into:)`` did.
+    public struct MergeSummary: Sendable {
+        /// Distinct sessions taken from the sources.
+        public var sessions: Int
+        /// Sessions found in more than one place (sources, or a source and the destination) with different rows: which
+        /// row was kept and why.
+        public var conflicts: [String]
+    }
+
+    /// Combines shard catalogs into `destination` (created or updated).
+    ///
+    /// Every session of every source is taken. When a session is in several sources (or already in the destination)
+    /// and the rows differ, the newest row wins — the greatest `recorded_at`; on equal times, the source named later
+    /// — and each such conflict is reported. Identical rows are not conflicts.
+    public static func merge(_ sources: [URL], into destination: URL) throws(DiagnosticError) -> MergeSummary {
+        var chosen: [String: (entry: CatalogEntry, from: String)] = [:]
+        var conflicts: [String] = []
         let target = try BatchCatalog(url: destination)
-        var count = 0
+        for entry in try target.entries() { chosen[entry.session] = (entry, destination.lastPathComponent) }
+        let existing = Set(chosen.keys)
+        var taken = Set<String>()
         for source in sources {
             guard FileManager.default.fileExists(atPath: source.path) else { throw DiagnosticError("no such catalog", at: SourceLocation(file: source.path)) }
-            let catalog = try BatchCatalog(url: source)
-            let entries = try catalog.entries()
-            try target.write { db in
-                for entry in entries { try insert(entry, into: db) }
+            for entry in try BatchCatalog(url: source).entries() {
+                taken.insert(entry.session)
+                guard let held = chosen[entry.session] else {
+                    chosen[entry.session] = (entry, source.lastPathComponent)
+                    continue
+                }
+                if held.entry == entry { continue }  // the same run, merged again
+                let newer = entry.recordedAt >= held.entry.recordedAt
+                let winner = newer ? (entry, source.lastPathComponent) : held
+                let loser = newer ? held : (entry, source.lastPathComponent)
+                conflicts.append(
+                    "session '\(entry.session)': \(loser.1) has \(loser.0.status) (recorded \(loser.0.recordedAt.isEmpty ? "at an unknown time" : loser.0.recordedAt)), \(winner.1) has \(winner.0.status) (recorded \(winner.0.recordedAt.isEmpty ? "at an unknown time" : winner.0.recordedAt)); kept \(winner.1)'s, the newer")
+                chosen[entry.session] = winner
             }
-            count += entries.count
         }
-        return count
+        let changed = chosen.filter { !existing.contains($0.key) || taken.contains($0.key) }
+        try target.write { db in
+            for (_, value) in changed.sorted(by: { $0.key < $1.key }) { try insert(value.entry, into: db) }
+        }
+        return MergeSummary(sessions: taken.count, conflicts: conflicts)
     }
 
     // MARK: SQL
@@ -182,7 +298,7 @@ public final class BatchCatalog: Sendable {
         do {
             return try database.read(body)
         } catch {
-            throw DiagnosticError("catalog query failed: \(error)", at: SourceLocation(file: url.path))
+            throw DiagnosticError("catalog query failed: \(BatchCatalog.describe(error))", at: SourceLocation(file: url.path))
         }
     }
 
@@ -190,15 +306,15 @@ public final class BatchCatalog: Sendable {
         do {
             try database.write(body)
         } catch {
-            throw DiagnosticError("catalog update failed: \(error)", at: SourceLocation(file: url.path))
+            throw DiagnosticError("catalog update failed: \(BatchCatalog.describe(error))", at: SourceLocation(file: url.path))
         }
     }
 
     private static func insert(_ entry: CatalogEntry, into db: Database) throws {
         try db.execute(sql: "DELETE FROM session WHERE name = ?", arguments: [entry.session])
         try db.execute(
-            sql: "INSERT INTO session (name, path, status, exit_code, input_sha256, job_sha256, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [entry.session, entry.path, entry.status, entry.exitCode, entry.inputSHA256, entry.jobSHA256, entry.fingerprint])
+            sql: "INSERT INTO session (name, path, status, exit_code, input_sha256, job_sha256, fingerprint, attempts, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [entry.session, entry.path, entry.status, entry.exitCode, entry.inputSHA256, entry.jobSHA256, entry.fingerprint, entry.attempts, entry.recordedAt])
         for mapper in entry.mappers {
             try db.execute(
                 sql: "INSERT OR REPLACE INTO session_mapper (session, mapper, version, config_sha256, outcome) VALUES (?, ?, ?, ?, ?)",
@@ -227,8 +343,17 @@ public final class BatchCatalog: Sendable {
             out.append(
                 CatalogEntry(
                     session: name, path: row["path"], status: row["status"], exitCode: row["exit_code"], inputSHA256: row["input_sha256"],
-                    jobSHA256: row["job_sha256"], fingerprint: row["fingerprint"], mappers: mappers, outputs: outputs, diagnostics: diagnostics))
+                    jobSHA256: row["job_sha256"], fingerprint: row["fingerprint"], mappers: mappers, outputs: outputs, diagnostics: diagnostics,
+                    attempts: row["attempts"], recordedAt: row["recorded_at"]))
         }
         return out
     }
+}
+
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    #if canImport(Glibc)
+    return Glibc.open(path, flags, mode)
+    #else
+    return Darwin.open(path, flags, mode)
+    #endif
 }

@@ -46,7 +46,7 @@ public enum BatchPlan {
             let url = root.appendingPathComponent(name)
             // A folder, or a symlink that should lead to one (a broken one is a session that fails, not one to drop).
             guard (try? FileSystem.status(url.path).kind) == .directory || FileSystem.isSymlink(url.path) else { continue }
-            sessions.append(BatchSession(url: url, display: (display as NSString).appendingPathComponent(name), name: name))
+            sessions.append(BatchSession(url: url, display: PathNames.appending(display, name), name: name))
         }
         return sorted(sessions)
     }
@@ -62,10 +62,10 @@ public enum BatchPlan {
             throw DiagnosticError("cannot read the manifest: \(error.reason)", at: SourceLocation(file: display))
         }
         let base = manifest.deletingLastPathComponent()
-        let baseDisplay = (display as NSString).deletingLastPathComponent
+        let baseDisplay = PathNames.parent(display)
         func resolve(_ path: String) -> (URL, String) {
             if path.hasPrefix("/") { return (URL(fileURLWithPath: path), path) }
-            return (base.appendingPathComponent(path), baseDisplay.isEmpty ? path : (baseDisplay as NSString).appendingPathComponent(path))
+            return (base.appendingPathComponent(path), baseDisplay.isEmpty ? path : PathNames.appending(baseDisplay, path))
         }
         var problems = DiagnosticCollector()
         var sessions: [BatchSession] = []

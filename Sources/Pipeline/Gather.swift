@@ -326,7 +326,7 @@ extension Pipeline.GatherReport {
 
 extension Diagnostic {
     /// A diagnostic read back from a report's ``jsonValue``; `nil` when `json` is not one.
-    init?(jsonValue json: JSONValue) {
+    public init?(jsonValue json: JSONValue) {
         guard let severity = json["severity"]?.stringValue.flatMap(Severity.init(rawValue:)), let message = json["message"]?.stringValue else { return nil }
         func int(_ key: String) -> Int? { json[key]?.numberValue?.intValue }
         let file = json["file"]?.stringValue

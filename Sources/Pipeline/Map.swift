@@ -102,7 +102,7 @@ extension Pipeline {
         } catch {
             throw DiagnosticError(error.reason, at: SourceLocation(file: display))
         }
-        let parentDisplay = (display as NSString).deletingLastPathComponent
+        let parentDisplay = PathNames.parent(display)
         let name = url.lastPathComponent
         switch status.kind {
         case .file:

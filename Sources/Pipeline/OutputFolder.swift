@@ -11,8 +11,8 @@ import Darwin
 ///
 /// Two runs writing into one folder take turns: each holds an exclusive `flock` on the folder itself (the second
 /// waits; no lock file is left behind), so the set of files written is always one run's and the lock's hashes
-/// describe the files beside them. Temporary files left by a killed run (`.<name>.<pid>.tmp`) are removed when the
-/// next run takes the folder. A folder this run created is removed again when the run writes nothing.
+/// describe the files beside them. When the next run takes the folder, a commit a killed run left half-done is rolled
+/// back (its earlier files restored) and temporary files (`.<name>.<pid>.tmp`) are removed. A folder this run created is removed again when the run writes nothing.
 final class OutputFolder {
     let url: URL
     let createdHere: Bool
@@ -51,6 +51,8 @@ final class OutputFolder {
             throw DiagnosticError("cannot lock the output folder: \(reason)", at: SourceLocation(file: displayName))
         }
         let folder = OutputFolder(url: url, createdHere: createdHere, descriptor: fd)
+        // A run killed in the middle of its commit left a journal: its earlier files go back first.
+        JSONDocument.recoverInterruptedCommits(in: url)
         folder.removeLeftovers()
         return folder
     }
@@ -58,7 +60,7 @@ final class OutputFolder {
     /// Temporary files of an earlier run that was killed before it could clean up.
     private func removeLeftovers() {
         guard let names = try? FileSystem.names(in: url.path) else { return }
-        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.hasSuffix(".tmp.previous")) {
+        for name in names where name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.hasSuffix(".tmp.previous") || name.hasSuffix(".journal.tmp")) {
             try? FileManager.default.removeItem(at: url.appendingPathComponent(name))
         }
     }

@@ -139,7 +139,7 @@ public struct Resolver: Sendable {
             let url = folder.appendingPathComponent(LockFile.fileName)
             resolution.experimentLockURL = url
             do {
-                lock = try LockFile.load(url, displayName: (experiment as NSString).appendingPathComponent(LockFile.fileName))
+                lock = try LockFile.load(url, displayName: PathNames.appending(experiment, LockFile.fileName))
             } catch {
                 c.append(contentsOf: error.diagnostics)
             }
@@ -200,7 +200,7 @@ public struct Resolver: Sendable {
                 let available = registry.versions(of: name).map(\.description).joined(separator: ", ")
                 throw DiagnosticError(
                     "the experiment lock pins \(name)@\(pin.version), which this rigmap does not have; available: \(available.isEmpty ? "none" : available)",
-                    at: SourceLocation(file: request.job.experiment.map { ($0 as NSString).appendingPathComponent(LockFile.fileName) }))
+                    at: SourceLocation(file: request.job.experiment.map { PathNames.appending($0, LockFile.fileName) }))
             }
             if let (requirement, explicitSource, location) = explicit, !requirement.isSatisfied(by: pin.version) {
                 guard request.updateLock else {

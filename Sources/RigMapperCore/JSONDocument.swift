@@ -38,12 +38,21 @@ public enum JSONDocument {
         }
     }
 
-    /// Writes several files so that either all of them appear or none does: each is written to a temporary file in
-    /// its destination folder first, and only when every write succeeded are they renamed into place.
+    /// Writes several files so that either all of them appear or none does, even if the process is killed.
+    ///
+    /// Each file is written to a temporary file in its destination folder first (`.<name>.<pid>.tmp`). One file is
+    /// then renamed into place (a rename replaces atomically). Several are committed under a journal
+    /// (`.rigmap-commit.<pid>.journal`, in the first file's folder) that lists every destination, its temporary file
+    /// and the backup an existing destination is moved to: existing destinations are moved aside, the new files
+    /// renamed into place, and removing the journal is the commit point; the backups go last. A failure half-way puts
+    /// everything back at once; a process killed half-way leaves the journal, and
+    /// ``recoverInterruptedCommits(in:)`` (which the next run of the output folder calls before anything else)
+    /// puts the earlier files back.
     public static func writeAtomically(_ files: [(url: URL, bytes: [UInt8])]) throws(DiagnosticError) {
-        var temporaries: [(URL, URL)] = []
-        func cleanUp() {
-            for (tmp, _) in temporaries { try? FileManager.default.removeItem(at: tmp) }
+        let pid = getpid()
+        var staged: [(tmp: URL, url: URL)] = []
+        func removeStaged() {
+            for entry in staged { unlink(entry.tmp.path) }
         }
         for (url, bytes) in files {
             let directory = url.deletingLastPathComponent()
@@ -51,51 +60,146 @@ public enum JSONDocument {
                 do {
                     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 } catch {
-                    cleanUp()
+                    removeStaged()
                     throw DiagnosticError("cannot create output folder: \(FileSystem.describe(errno: errno))", at: SourceLocation(file: directory.path))
                 }
             }
-            let tmp = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            let tmp = directory.appendingPathComponent(".\(url.lastPathComponent).\(pid).tmp")
             do throws(FileSystem.Failure) {
                 try FileSystem.write(bytes, to: tmp.path)
             } catch {
-                cleanUp()
+                removeStaged()
                 throw DiagnosticError("cannot write output: \(error.reason)", at: SourceLocation(file: url.path))
             }
-            temporaries.append((tmp, url))
+            staged.append((tmp, url))
         }
-        // Move any existing destination aside first, so a failure half-way can put everything back.
-        var backups: [(URL, URL)] = []
-        var placed: [URL] = []
-        func rollBack() {
-            for url in placed { try? FileManager.default.removeItem(at: url) }
-            for (backup, url) in backups { _ = rename(backup.path, url.path) }
-            cleanUp()
+        for entry in staged where (try? FileSystem.status(entry.url.path).kind) == .directory {
+            removeStaged()
+            throw DiagnosticError("cannot write output: a folder stands at this path", at: SourceLocation(file: entry.url.path))
         }
-        for (tmp, url) in temporaries {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-                if isDirectory.boolValue {
-                    rollBack()
-                    throw DiagnosticError("cannot write output: a folder stands at this path", at: SourceLocation(file: url.path))
-                }
-                let backup = tmp.appendingPathExtension("previous")
-                if rename(url.path, backup.path) != 0 {
-                    let reason = String(cString: strerror(errno))
-                    rollBack()
-                    throw DiagnosticError("cannot replace existing output: \(reason)", at: SourceLocation(file: url.path))
-                }
-                backups.append((backup, url))
+        if staged.count == 1, let only = staged.first {
+            if rename(only.tmp.path, only.url.path) != 0 {
+                let reason = FileSystem.describe(errno: errno)
+                removeStaged()
+                throw DiagnosticError("cannot move output into place: \(reason)", at: SourceLocation(file: only.url.path))
+            }
+            return
+        }
+        guard let first = staged.first else { return }
+
+        // The journal names every step's files before the first destination is touched.
+        var journal = CommitJournal(entries: [])
+        for entry in staged {
+            let previous = (try? FileSystem.status(entry.url.path).kind) == .file
+            journal.entries.append(
+                CommitJournal.Entry(destination: entry.url.path, temporary: entry.tmp.path, backup: previous ? entry.tmp.path + ".previous" : nil))
+        }
+        let journalURL = first.url.deletingLastPathComponent().appendingPathComponent(".rigmap-commit.\(pid).journal")
+        do throws(FileSystem.Failure) {
+            try FileSystem.write(JSONWriter.referenceBytes(journal.jsonValue), to: journalURL.path + ".tmp")
+            guard rename(journalURL.path + ".tmp", journalURL.path) == 0 else { throw FileSystem.Failure(errno: errno) }
+        } catch {
+            unlink(journalURL.path + ".tmp")
+            removeStaged()
+            throw DiagnosticError("cannot write the commit journal: \(error.reason)", at: SourceLocation(file: journalURL.path))
+        }
+        var renames = 0
+        let killAfter = Failpoints.value("commit-kill-after").flatMap { Int($0) }
+        func step(_ from: String, _ to: String) -> Int32? {
+            if rename(from, to) != 0 { return errno }
+            renames += 1
+            if let killAfter, renames == killAfter { kill(pid, SIGKILL) }
+            return nil
+        }
+        func fail(_ message: String, at path: String) -> DiagnosticError {
+            journal.rollBack()
+            unlink(journalURL.path)
+            return DiagnosticError(message, at: SourceLocation(file: path))
+        }
+        for entry in journal.entries {
+            guard let backup = entry.backup else { continue }
+            if let code = step(entry.destination, backup) {
+                throw fail("cannot replace existing output: \(FileSystem.describe(errno: code))", at: entry.destination)
             }
         }
-        for (tmp, url) in temporaries {
-            if rename(tmp.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                rollBack()
-                throw DiagnosticError("cannot move output into place: \(reason)", at: SourceLocation(file: url.path))
+        for entry in journal.entries {
+            if let code = step(entry.temporary, entry.destination) {
+                throw fail("cannot move output into place: \(FileSystem.describe(errno: code))", at: entry.destination)
             }
-            placed.append(url)
         }
-        for (backup, _) in backups { try? FileManager.default.removeItem(at: backup) }
+        // The commit point: from here on the new files stand, whatever happens.
+        unlink(journalURL.path)
+        for entry in journal.entries {
+            if let backup = entry.backup { unlink(backup) }
+        }
+    }
+
+    /// Puts back the files of commits in `directory` that a killed process left half-done (see
+    /// ``writeAtomically(_:)``): for each journal of a process that is no longer running, destinations moved aside
+    /// are restored, files the commit added are removed, and temporary files go. Returns the destinations restored or
+    /// removed. Call it before reading or writing anything in an output folder.
+    @discardableResult
+    public static func recoverInterruptedCommits(in directory: URL) -> [String] {
+        guard let names = try? FileSystem.names(in: directory.path) else { return [] }
+        var touched: [String] = []
+        for name in names.sorted() where name.hasPrefix(".rigmap-commit.") && name.hasSuffix(".journal") {
+            let pidText = name.dropFirst(".rigmap-commit.".count).dropLast(".journal".count)
+            if let owner = Int32(pidText), owner != getpid(), kill(owner, 0) == 0 { continue }  // still running
+            let url = directory.appendingPathComponent(name)
+            if let bytes = try? FileSystem.read(url.path), let value = try? JSONParser.parse(bytes), let journal = CommitJournal(jsonValue: value) {
+                touched += journal.rollBack()
+            }
+            unlink(url.path)
+        }
+        return touched
+    }
+}
+
+/// What a multi-file commit is about to do, written before it starts (see ``JSONDocument/writeAtomically(_:)``).
+struct CommitJournal {
+    struct Entry {
+        var destination: String
+        var temporary: String
+        /// Where an existing destination is moved aside (`nil`: the commit adds the file).
+        var backup: String?
+    }
+
+    var entries: [Entry]
+
+    /// Undoes whatever part of the commit happened: backups back in place, added files removed, temporaries removed.
+    @discardableResult
+    func rollBack() -> [String] {
+        var touched: [String] = []
+        for entry in entries {
+            let staged = (try? FileSystem.status(entry.temporary).kind) == .file
+            if let backup = entry.backup {
+                if (try? FileSystem.status(backup).kind) == .file, rename(backup, entry.destination) == 0 { touched.append(entry.destination) }
+            } else if !staged, (try? FileSystem.status(entry.destination).kind) == .file {
+                // Renamed into place by the interrupted commit: it was not there before.
+                unlink(entry.destination)
+                touched.append(entry.destination)
+            }
+            if staged { unlink(entry.temporary) }
+        }
+        return touched
+    }
+
+    var jsonValue: JSONValue {
+        [
+            "entries": .array(
+                entries.map { ["destination": .string($0.destination), "temporary": .string($0.temporary), "backup": .string($0.backup)] })
+        ]
+    }
+
+    init(entries: [Entry]) { self.entries = entries }
+
+    init?(jsonValue: JSONValue) {
+        guard let list = jsonValue["entries"]?.arrayValue else { return nil }
+        var entries: [Entry] = []
+        for item in list {
+            guard let destination = item["destination"]?.stringValue, let temporary = item["temporary"]?.stringValue else { return nil }
+            entries.append(Entry(destination: destination, temporary: temporary, backup: item["backup"]?.stringValue))
+        }
+        self.entries = entries
     }
 }

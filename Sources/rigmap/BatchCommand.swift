@@ -32,13 +32,19 @@ struct BatchCommand: ParsableCommand {
             `rigmap catalog`. Ctrl-C stops starting sessions and records the running ones; a batch killed outright
             loses only the sessions it was running, which the next run maps.
 
+            Each session runs in a worker process (the same rigmap binary, --jobs of them): a session that traps,
+            runs past --session-timeout or allocates past --session-memory ends only its worker; it is recorded as
+            crashed or timed_out, with the signal and the worker's last words, and the batch goes on. A rerun skips
+            the sessions that ended ok and are unchanged, maps failed ones again, and retries a crashed or timed-out
+            one once (after two such ends on the same inputs it is skipped until they change, or --force).
+
             --shard I/N maps the I-th (from 0) of N balanced slices of the session list, into its own catalog
             (OUT_ROOT/shard-I-of-N.sqlite) and report; with --shard N the index comes from SLURM_ARRAY_TASK_ID,
             JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX. Combine the catalogs with
             `rigmap catalog merge`.
 
-            Exit status: 0 every session ok; 3 some failed or partial; 1 none succeeded; 2 usage (and no session
-            found); 130 interrupted.
+            Exit status: 0 every session ok; 3 some failed, partial, crashed or timed out; 1 none succeeded; 2 usage
+            (and no session found); 130 interrupted.
 
             Examples:
               rigmap batch /data/sessions --job job.yaml --output /data/metadata
@@ -66,8 +72,14 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Map only slice I of N (I from 0; N alone takes I from the scheduler).", valueName: "I/N"))
     var shard: String?
 
-    @Flag(name: .long, help: "Map every session again, even those the catalog shows unchanged.")
+    @Flag(name: .long, help: "Map every session again, even those the catalog shows unchanged (and set aside an unreadable catalog).")
     var force = false
+
+    @Option(name: .long, help: ArgumentHelp("Seconds one session may run before its worker is killed (status timed_out).", valueName: "seconds"))
+    var sessionTimeout: Double = SessionLimits().seconds
+
+    @Option(name: .long, help: ArgumentHelp("MiB of memory one session's worker may allocate (beyond it: status crashed).", valueName: "mib"))
+    var sessionMemory: Int = SessionLimits().memoryBytes >> 20
 
     @Flag(name: .long, help: "One JSON event per session on standard output (the summary goes to standard error).")
     var json = false
@@ -78,6 +90,11 @@ struct BatchCommand: ParsableCommand {
         if (root == nil) == (manifest == nil) { throw ValidationError("give either ROOT or --manifest FILE") }
         if jobs < 0 { throw ValidationError("--jobs must be positive") }
         if output.isEmpty { throw ValidationError("--output must name a folder") }
+        if !(sessionTimeout > 0 && sessionTimeout <= 1_000_000) { throw ValidationError("--session-timeout must be a number of seconds between 0 and 1000000") }
+        if !(sessionMemory >= 64 && sessionMemory <= 1 << 30) { throw ValidationError("--session-memory must be at least 64 (MiB)") }
+        if let root, PathRelation.isWithin(output, root) {
+            throw ValidationError("--output \(output) is inside ROOT \(root): the next run would take it for a session; write the outputs elsewhere")
+        }
     }
 
     func run() throws {
@@ -96,8 +113,6 @@ struct BatchCommand: ParsableCommand {
                 sessions = BatchPlan.shard(sessions, index: parsed.index, count: parsed.count)
             }
             let outputURL = URL(fileURLWithPath: output)
-            // OUT_ROOT may sit inside ROOT: it is not a session.
-            sessions.removeAll { PathRelation.canonical($0.url.path) == PathRelation.canonical(outputURL.path) }
             for session in sessions where PathRelation.isWithin(outputURL.path, session.url.path) || PathRelation.isWithin(session.url.path, outputURL.path) {
                 throw DiagnosticError("the output folder and the session \(session.display) contain one another; write outputs elsewhere", at: SourceLocation(file: output))
             }
@@ -105,7 +120,13 @@ struct BatchCommand: ParsableCommand {
                 pipeline: try makePipeline(try configOptions.store()),
                 options: BatchOptions(
                     outputRoot: outputURL, outputRootDisplay: output, job: job.map { URL(fileURLWithPath: $0) }, jobDisplay: job, jobs: jobs, force: force,
-                    shard: shardSlice))
+                    shard: shardSlice,
+                    isolation: .workers(
+                        executable: BatchWorkerCommand.executable, arguments: BatchWorkerCommand.arguments(config: configOptions.config),
+                        limits: SessionLimits(seconds: sessionTimeout, memoryBytes: sessionMemory << 20))))
+            if let aside = runner.catalog.setAside {
+                printError("warning: the catalog was unreadable; it was set aside as \(aside) and a new one started (--force)")
+            }
         } catch {
             throw fail(error, code: 2)
         }
@@ -121,6 +142,8 @@ struct BatchCommand: ParsableCommand {
         }
 
         signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
+        // A worker that dies leaves a closed pipe: writing to it must fail, not kill the batch.
+        signal(SIGPIPE, SIG_IGN)
         let progress = BatchProgress(total: sessions.count, live: isatty(2) == 1 && !json)
         let started = Date()
         // The command is synchronous (so `rigmap` keeps a plain main, which profilers such as valgrind handle); the
@@ -208,5 +231,37 @@ final class BatchProgress: Sendable {
 
     func finish() {
         if live { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// `rigmap batch-worker`: the process `rigmap batch` runs sessions in (hidden; see ``BatchWorker``).
+struct BatchWorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "batch-worker", abstract: "Internal: map the sessions a batch sends on standard input.", shouldDisplay: false)
+
+    @Option(name: .long, help: "Bytes of memory this worker may allocate.")
+    var memoryLimit: Int?
+
+    @OptionGroup var configOptions: ConfigOptions
+
+    /// This executable, for the batch to start workers from.
+    static var executable: URL {
+        URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments.first ?? "rigmap")
+    }
+
+    /// The worker's arguments (the config folder in force is passed on; the environment is inherited).
+    static func arguments(config: String?) -> [String] {
+        ["batch-worker"] + (config.map { ["--config", PathRelation.canonical($0)] } ?? [])
+    }
+
+    func run() throws {
+        let pipeline: Pipeline
+        do {
+            pipeline = try makePipeline(try configOptions.store())
+        } catch {
+            throw fail(error, code: 2)
+        }
+        let status = BatchWorker.serve(pipeline: pipeline, memoryLimit: memoryLimit)
+        if status != 0 { throw ExitCode(status) }
     }
 }

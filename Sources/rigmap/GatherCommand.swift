@@ -61,7 +61,7 @@ struct GatherCommand: ParsableCommand {
             print(JSONWriter.referenceString(report.jsonValue, indent: 2))
         } else {
             for mapper in report.mappers { print("\(mapper.mapper): \(mapper.outcome.rawValue) (version from \(mapper.source.rawValue))") }
-            for file in report.written { print("wrote \((output as NSString).appendingPathComponent(file))") }
+            for file in report.written { print("wrote \(PathNames.appending(output, file))") }
             if !report.stale.isEmpty { print("left from an earlier run: \(report.stale.joined(separator: ", "))") }
             print("gather: \(report.status.name)")
         }

@@ -37,13 +37,13 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         // Usage: outputs never replace an input, and the report and the document are two files.
-        let inputs = Set(files.map { PathIdentity.of($0) })
+        let inputs = Set(files.map { PathRelation.canonical($0) })
         if output.isEmpty { throw usage("--output must name a file") }
-        if inputs.contains(PathIdentity.of(output)) { throw usage("--output \(output) is one of the input files; it would be overwritten") }
+        if inputs.contains(PathRelation.canonical(output)) { throw usage("--output \(output) is one of the input files; it would be overwritten") }
         if let report {
             if report.isEmpty { throw usage("--report must name a file") }
-            if inputs.contains(PathIdentity.of(report)) { throw usage("--report \(report) is one of the input files; it would be overwritten") }
-            if PathIdentity.of(report) == PathIdentity.of(output) { throw usage("--output and --report name the same file") }
+            if inputs.contains(PathRelation.canonical(report)) { throw usage("--report \(report) is one of the input files; it would be overwritten") }
+            if PathRelation.canonical(report) == PathRelation.canonical(output) { throw usage("--output and --report name the same file") }
         }
 
         Pipeline.prepareValidation(of: files)

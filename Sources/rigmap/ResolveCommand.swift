@@ -131,7 +131,7 @@ struct PinCommand: ParsableCommand {
         do {
             let resolver = try makeResolver(try configOptions.store())
             let url = URL(fileURLWithPath: experiment).appendingPathComponent(LockFile.fileName)
-            let existing = try LockFile.load(url, displayName: (experiment as NSString).appendingPathComponent(LockFile.fileName))
+            let existing = try LockFile.load(url, displayName: PathNames.appending(experiment, LockFile.fileName))
             let lock = try resolver.pin(specs, into: existing)
             try JSONDocument.writeAtomically([(url, Array(lock.yaml.utf8))])
             for name in lock.mappers.keys.sorted() {

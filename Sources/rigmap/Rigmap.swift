@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `rigmap`: map rig outputs to aind-data-schema documents.
 @main
@@ -22,7 +23,7 @@ struct Rigmap: ParsableCommand {
         version: Rigmap.version,
         subcommands: [
             GatherCommand.self, BatchCommand.self, CatalogCommand.self, MappersCommand.self, MapCommand.self, MergeCommand.self, ValidateCommand.self,
-            ResolveCommand.self, PinCommand.self,
+            ResolveCommand.self, PinCommand.self, BatchWorkerCommand.self,
         ]
     )
 
@@ -37,6 +38,16 @@ struct Rigmap: ParsableCommand {
             }
             return
         }
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // Usage errors exit 2, as the README documents (swift-argument-parser's own code for them is 64).
+            if exitCode(for: error).rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
     }
 }

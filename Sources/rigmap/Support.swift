@@ -67,15 +67,3 @@ func makeResolver(_ configs: ConfigStore) throws(DiagnosticError) -> Resolver {
 func makePipeline(_ configs: ConfigStore) throws(DiagnosticError) -> Pipeline {
     Pipeline(resolver: try makeResolver(configs))
 }
-
-/// A path's identity for comparing command-line file names: the canonical path of the file or, for a file that does
-/// not exist yet, of its folder joined with its name.
-enum PathIdentity {
-    static func of(_ path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        if let resolved = try? FileSystem.realPath(absolute) { return resolved }
-        let folder = (absolute as NSString).deletingLastPathComponent
-        let name = (absolute as NSString).lastPathComponent
-        return ((try? FileSystem.realPath(folder)) ?? folder) + "/" + name
-    }
-}

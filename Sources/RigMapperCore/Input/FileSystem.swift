@@ -32,8 +32,8 @@ public enum FileSystem {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var reason: String
         public var description: String { reason }
-        init(errno code: Int32) { reason = FileSystem.describe(errno: code) }
-        init(_ reason: String) { self.reason = reason }
+        public init(errno code: Int32) { reason = FileSystem.describe(errno: code) }
+        public init(_ reason: String) { self.reason = reason }
     }
 
     /// A readable reason for an `errno`.
