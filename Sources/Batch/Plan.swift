@@ -113,32 +113,76 @@ public enum BatchPlan {
     /// A shard's index from the scheduler running this process: Slurm arrays, Kubernetes Indexed Jobs, AWS Batch arrays.
     public static let shardIndexVariables = ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"]
 
-    /// Parses `--shard I/N`, or `--shard N` with I from ``shardIndexVariables``.
-    public static func parseShard(_ text: String, environment: [String: String]) throws(DiagnosticError) -> (index: Int, count: Int) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        var index: Int?
-        let countText: Substring
-        if parts.count == 2 {
-            index = Int(parts[0])
-            countText = parts[1]
-        } else if parts.count == 1 {
-            countText = parts[0]
-            for variable in shardIndexVariables {
-                if let value = environment[variable] {
-                    guard let parsed = Int(value) else { throw DiagnosticError("--shard: \(variable)=\(value) is not a number") }
-                    index = parsed
-                    break
+    /// A parsed `--shard`: which slice, and where the numbers came from (for the batch's first line).
+    public struct ShardChoice: Sendable, Hashable {
+        public var index: Int
+        public var count: Int
+        /// `--shard 2/8`, or the variables read (`SLURM_ARRAY_TASK_ID=2 - SLURM_ARRAY_TASK_MIN=0, SLURM_ARRAY_TASK_COUNT=8`).
+        public var source: String
+    }
+
+    /// Parses `--shard I/N`; `--shard N` (I from ``shardIndexVariables``); or `--shard auto`: I and N from the
+    /// scheduler — Slurm's `SLURM_ARRAY_TASK_ID` (less `SLURM_ARRAY_TASK_MIN`, so `--array=1-4` works too) and
+    /// `SLURM_ARRAY_TASK_COUNT`; Kubernetes' `JOB_COMPLETION_INDEX` or AWS Batch's `AWS_BATCH_JOB_ARRAY_INDEX`,
+    /// which come without a count, with `RIGMAP_SHARD_COUNT` (set it in the job's spec).
+    public static func parseShard(_ text: String, environment: [String: String]) throws(DiagnosticError) -> ShardChoice {
+        func number(_ value: Substring, _ what: String) throws(DiagnosticError) -> Int {
+            guard let parsed = Int(value.trimmingCharacters(in: .whitespaces)) else {
+                throw DiagnosticError("--shard \(text): \(what) '\(value)' is not a whole number")
+            }
+            return parsed
+        }
+        func check(_ choice: ShardChoice) throws(DiagnosticError) -> ShardChoice {
+            guard choice.count >= 1 else { throw DiagnosticError("--shard \(text): the number of shards must be at least 1 (found \(choice.count))") }
+            guard choice.index >= 0, choice.index < choice.count else {
+                throw DiagnosticError(
+                    "--shard \(text): shard index \(choice.index) is outside 0…\(choice.count - 1) (indices count from 0; \(choice.count) shards are 0/\(choice.count) to \(choice.count - 1)/\(choice.count))")
+            }
+            return choice
+        }
+        if text == "auto" {
+            if let id = environment["SLURM_ARRAY_TASK_ID"] {
+                guard let countText = environment["SLURM_ARRAY_TASK_COUNT"] else {
+                    throw DiagnosticError("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not (submit with sbatch --array)")
                 }
+                let min = try environment["SLURM_ARRAY_TASK_MIN"].map { value throws(DiagnosticError) in try number(Substring(value), "SLURM_ARRAY_TASK_MIN") } ?? 0
+                let index = try number(Substring(id), "SLURM_ARRAY_TASK_ID") - min
+                let count = try number(Substring(countText), "SLURM_ARRAY_TASK_COUNT")
+                return try check(ShardChoice(index: index, count: count, source: "SLURM_ARRAY_TASK_ID=\(id), SLURM_ARRAY_TASK_MIN=\(min), SLURM_ARRAY_TASK_COUNT=\(countText)"))
             }
-            guard index != nil else {
-                throw DiagnosticError("--shard \(text): no shard index; write --shard I/N or run under a scheduler that sets \(shardIndexVariables.joined(separator: ", "))")
+            for variable in ["JOB_COMPLETION_INDEX", "AWS_BATCH_JOB_ARRAY_INDEX"] {
+                guard let value = environment[variable] else { continue }
+                guard let countText = environment["RIGMAP_SHARD_COUNT"] else {
+                    throw DiagnosticError(
+                        "--shard auto: \(variable) gives the index but not the number of shards; set RIGMAP_SHARD_COUNT in the job's environment (or write --shard N)")
+                }
+                let index = try number(Substring(value), variable)
+                let count = try number(Substring(countText), "RIGMAP_SHARD_COUNT")
+                return try check(ShardChoice(index: index, count: count, source: "\(variable)=\(value), RIGMAP_SHARD_COUNT=\(countText)"))
             }
-        } else {
-            throw DiagnosticError("--shard must be I/N (such as 2/8) or N, found '\(text)'")
+            throw DiagnosticError(
+                "--shard auto: no scheduler variables found (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT; JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX with RIGMAP_SHARD_COUNT); write --shard I/N")
         }
-        guard let count = Int(countText), count >= 1, let index, index >= 0, index < count else {
-            throw DiagnosticError("--shard \(text): the index must be 0 ≤ I < N (shard indices count from 0)")
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        switch parts.count {
+        case 2:
+            return try check(ShardChoice(index: try number(parts[0], "the shard index"), count: try number(parts[1], "the number of shards"), source: "--shard \(text)"))
+        case 1:
+            let count = try number(parts[0], "the number of shards")
+            for variable in shardIndexVariables {
+                guard let value = environment[variable] else { continue }
+                var index = try number(Substring(value), variable)
+                var source = "\(variable)=\(value)"
+                if variable == "SLURM_ARRAY_TASK_ID", let minText = environment["SLURM_ARRAY_TASK_MIN"] {
+                    index -= try number(Substring(minText), "SLURM_ARRAY_TASK_MIN")
+                    source += ", SLURM_ARRAY_TASK_MIN=\(minText)"
+                }
+                return try check(ShardChoice(index: index, count: count, source: source + ", --shard \(text)"))
+            }
+            throw DiagnosticError(
+                "--shard \(text): no shard index; write --shard I/\(text), or run under a scheduler that sets \(shardIndexVariables.joined(separator: ", ")) (or use --shard auto)")
+        default:
+            throw DiagnosticError("--shard must be I/N (such as 2/8), N (the index from the scheduler) or auto; found '\(text)'")
         }
-        return (index, count)
     }
 }

@@ -337,9 +337,10 @@ public enum TimeZoneNames {
     }
 
     /// Whether `name` is a zone of the IANA database (a TZif file under the zoneinfo folder), such as
-    /// `America/Los_Angeles`, `UTC` or `Etc/GMT+5`. `localtime` (the host's zone) is never one.
+    /// `America/Los_Angeles`, `UTC` or `Etc/GMT+5`. `localtime` (the host's zone) is never one, nor are the
+    /// `posix/…` and `right/…` copies some systems install (``variantPrefix(_:)``).
     public static func isIANA(_ name: String) -> Bool {
-        guard !name.isEmpty, name != "localtime", name != "posixrules", !name.hasPrefix("/"), !name.split(separator: "/").contains(".."),
+        guard !name.isEmpty, name != "localtime", name != "posixrules", variantPrefix(name) == nil, !name.hasPrefix("/"), !name.split(separator: "/").contains(".."),
             name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "/_+-".unicodeScalars.contains($0)) })
         else { return false }
         // The first four bytes, read with POSIX calls: FileHandle and Data cost 0.7 M instructions the first time.
@@ -351,5 +352,12 @@ public enum TimeZoneNames {
             if read(descriptor, &magic, 4) == 4, magic == Array("TZif".utf8) { return true }
         }
         return false
+    }
+
+    /// `posix/` or `right/` when `name` starts with one: folders of the zoneinfo tree that hold copies of the zones
+    /// (`right/` with leap seconds counted), which Python's `zoneinfo`, and so the reference, does not resolve the
+    /// same way. The zone is the name without it.
+    public static func variantPrefix(_ name: String) -> String? {
+        ["posix/", "right/"].first { name.hasPrefix($0) }
     }
 }

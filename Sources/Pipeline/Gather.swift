@@ -111,9 +111,12 @@ extension Pipeline {
         let lockName = LockFile.fileName
         let previousLock = (try? LockFile.load(folder.url.appendingPathComponent(lockName))) ?? nil
         let previousReport = folder.contains(Pipeline.reportFileName) ? try? JSONDocument.read(folder.url.appendingPathComponent(Pipeline.reportFileName)) : nil
+        // Every file earlier runs left: the lock's outputs, and what earlier reports wrote or found stale (a refused run
+        // writes only its report and lists the files it left in `stale`; files nobody recorded are not touched).
         let previousFiles = Set(
             (previousLock?.outputs.keys.map { $0 } ?? [])
                 + (previousReport?["written"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                + (previousReport?["stale"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         ).filter { folder.contains($0) }
 
         func finish(_ status: Status) -> GatherReport {
@@ -207,9 +210,40 @@ extension Pipeline {
         var merged: [DocumentKind: JSONValue] = [:]
         var refused = false
         var invalid = false
+        // A document given in the session under the name a mapper of this run writes: which one is meant?
+        let producedNames = Set(produced.map(\.fileName))
+        var conflicting: [String] = []
+        for kind in DocumentKind.allCases where !hasExact(kind) {
+            conflicting += listing.documents { DocumentKind(fileName: $0) == kind && producedNames.contains($0) }
+        }
+        if !conflicting.isEmpty {
+            switch resolution.conflictingDocuments {
+            case .refuse:
+                for name in conflicting {
+                    report.diagnostics.append(
+                        Diagnostic(
+                            .error,
+                            "the session holds \(name), which a mapper of this run also writes: a stale output of an earlier run would silently replace the fresh mapping. Remove it from the session, or set conflicting_documents: use_given or use_mapped in the job",
+                            at: SourceLocation(file: root.display(name))))
+                }
+                return finish(.refused)
+            case .useGiven:
+                for name in conflicting {
+                    report.notes.append("\(name): the session's own file was used; the mapper's document of that name was not (conflicting_documents: use_given)")
+                }
+                produced.removeAll { conflicting.contains($0.fileName) }
+                files = produced.map { ($0.fileName, $0.bytes) }
+                for name in conflicting { lock.outputs.removeValue(forKey: name) }
+            case .useMapped:
+                for name in conflicting {
+                    report.notes.append("\(name): the mapper's document was used; the session's file of that name was not (conflicting_documents: use_mapped)")
+                }
+            }
+        }
         for kind in DocumentKind.allCases {
             var sources: [(name: String, value: JSONValue)] = []
-            let given = hasExact(kind) ? [kind.fileName] : listing.documents { DocumentKind(fileName: $0) == kind }
+            var given = hasExact(kind) ? [kind.fileName] : listing.documents { DocumentKind(fileName: $0) == kind }
+            if resolution.conflictingDocuments == .useMapped { given.removeAll { conflicting.contains($0) } }
             for name in given {
                 do {
                     sources.append((name, try root.json(name)))

@@ -51,7 +51,15 @@ extension Pipeline {
         guard let resolved = resolution.mapper(name) else { throw DiagnosticError("internal: \(name) not resolved") }
 
         let input = try Pipeline.claim(request.input, display: request.inputDisplay, patterns: resolved.mapper.inputs, mapper: resolved.mapper.identity)
-        // A folder input must not receive the outputs (its next mapping would read them back), nor lie inside them.
+        // A folder input must not receive the outputs (its next mapping would read them back), nor lie inside them;
+        // nor may a file input's folder (a session: its next gather would take them for given documents).
+        if (try? FileSystem.status(request.input.path).kind) == .file,
+            PathRelation.canonical(request.output.path) == PathRelation.canonical(request.input.deletingLastPathComponent().path)
+        {
+            throw DiagnosticError(
+                "the output folder is the folder of the input file; write outputs elsewhere (a later gather of that folder would take them for given documents)",
+                at: SourceLocation(file: request.outputDisplay))
+        }
         if (try? FileSystem.status(request.input.path).kind) == .directory {
             if PathRelation.isWithin(request.output.path, request.input.path) {
                 throw DiagnosticError(

@@ -39,6 +39,19 @@ public struct JobConfig: Sendable {
     public var timezone: String?
     public var raiseIfInvalid: Bool = true
     public var raiseIfMapperErrors: Bool = true
+    /// `conflicting_documents:` — what a gather does with a document given in the session under the name a mapper of
+    /// the run also writes (`acquisition_fiber.json` beside `fip.json`).
+    public var conflictingDocuments: ConflictingDocuments = .refuse
+
+    /// The choices of `conflicting_documents:`.
+    public enum ConflictingDocuments: String, Sendable, CaseIterable {
+        /// The gather is refused, naming the file (the default: a stale file must not silently win).
+        case refuse
+        /// The given file is used and the mapper's document is not (the report says so).
+        case useGiven = "use_given"
+        /// The mapper's document is used and the given file is not (the report says so).
+        case useMapped = "use_mapped"
+    }
     public var mappers: [String: MapperEntry] = [:]
     /// Mapper names in the order the job lists them.
     public var mapperOrder: [String] = []
@@ -75,8 +88,8 @@ public struct JobConfig: Sendable {
         job.file = file
         let allowed: [String] =
             kind == .job
-            ? ["job_type", "experiment", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "mappers"]
-            : ["description", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "mappers"]
+            ? ["job_type", "experiment", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "conflicting_documents", "mappers"]
+            : ["description", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "conflicting_documents", "mappers"]
         var c = DiagnosticCollector()
         guard case .mapping(let members) = root.kind else {
             throw DiagnosticError("a job file must be a mapping", at: root.location)
@@ -112,11 +125,25 @@ public struct JobConfig: Sendable {
             case "experiment": job.experiment = string(value, key)
             case "timezone":
                 job.timezone = string(value, key)
-                if let tz = job.timezone, !TimeZoneNames.isIANA(tz) {
+                if let tz = job.timezone, let prefix = TimeZoneNames.variantPrefix(tz) {
+                    c.error(
+                        "time zone '\(tz)' names a \(prefix) copy of the zone database, which the reference does not read the same way; write '\(tz.dropFirst(prefix.count))'",
+                        at: value.location)
+                } else if let tz = job.timezone, !TimeZoneNames.isIANA(tz) {
                     c.error("unknown IANA time zone '\(tz)' (use a name of the zone database, such as America/Los_Angeles or Etc/GMT+5)", at: value.location)
                 }
             case "raise_if_invalid": job.raiseIfInvalid = bool(value, key) ?? true
             case "raise_if_mapper_errors": job.raiseIfMapperErrors = bool(value, key) ?? true
+            case "conflicting_documents":
+                if let text = string(value, key) {
+                    if let choice = ConflictingDocuments(rawValue: text) {
+                        job.conflictingDocuments = choice
+                    } else {
+                        c.error(
+                            "'conflicting_documents' must be one of \(ConflictingDocuments.allCases.map(\.rawValue).joined(separator: ", ")); found '\(text)'",
+                            at: value.location)
+                    }
+                }
             case "mappers":
                 if value.isNull { continue }
                 guard case .mapping(let entries) = value.kind else {

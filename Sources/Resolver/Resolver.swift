@@ -91,6 +91,8 @@ public struct Resolver: Sendable {
         public var timezone: String?
         public var raiseIfInvalid = true
         public var raiseIfMapperErrors = true
+        /// What a gather does with a given document a mapper of the run also writes (job, else job type, else refuse).
+        public var conflictingDocuments: JobConfig.ConflictingDocuments = .refuse
         /// The experiment lock in force, and where it is.
         public var experimentLock: LockFile?
         public var experimentLockURL: URL?
@@ -131,6 +133,8 @@ public struct Resolver: Sendable {
         resolution.raiseIfInvalid = job.explicitlySet.contains("raise_if_invalid") ? job.raiseIfInvalid : (jobType?.raiseIfInvalid ?? true)
         resolution.raiseIfMapperErrors =
             job.explicitlySet.contains("raise_if_mapper_errors") ? job.raiseIfMapperErrors : (jobType?.raiseIfMapperErrors ?? true)
+        resolution.conflictingDocuments =
+            job.explicitlySet.contains("conflicting_documents") ? job.conflictingDocuments : (jobType?.conflictingDocuments ?? .refuse)
 
         // Experiment lock.
         var lock: LockFile?

@@ -110,7 +110,9 @@ struct BatchCommand: ParsableCommand {
             if let shard {
                 let parsed = try BatchPlan.parseShard(shard, environment: ProcessInfo.processInfo.environment)
                 shardSlice = BatchShard(index: parsed.index, count: parsed.count)
+                let all = sessions.count
                 sessions = BatchPlan.shard(sessions, index: parsed.index, count: parsed.count)
+                printError("shard \(parsed.index) of \(parsed.count) (\(parsed.source)): \(sessions.count) of \(all) sessions")
             }
             let outputURL = URL(fileURLWithPath: output)
             for session in sessions where PathRelation.isWithin(outputURL.path, session.url.path) || PathRelation.isWithin(session.url.path, outputURL.path) {

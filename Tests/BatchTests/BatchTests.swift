@@ -226,12 +226,29 @@ func options(_ out: URL, _ root: SessionRoot, display: String? = nil, jobs: Int,
 
 @Suite struct BatchPlanAndCatalogTests {
     @Test func shardIndexComesFromTheScheduler() throws {
-        #expect(try BatchPlan.parseShard("2/8", environment: [:]) == (2, 8))
-        #expect(try BatchPlan.parseShard("8", environment: ["SLURM_ARRAY_TASK_ID": "5"]) == (5, 8))
-        #expect(try BatchPlan.parseShard("4", environment: ["JOB_COMPLETION_INDEX": "3"]) == (3, 4))
-        #expect(try BatchPlan.parseShard("4", environment: ["AWS_BATCH_JOB_ARRAY_INDEX": "0"]) == (0, 4))
-        for bad in ["8/8", "-1/4", "a/4", "4", "1/0", "1/2/3"] {
-            #expect(throws: DiagnosticError.self, "\(bad)") { _ = try BatchPlan.parseShard(bad, environment: [:]) }
+        func shard(_ text: String, _ environment: [String: String] = [:]) throws -> [Int] {
+            let choice = try BatchPlan.parseShard(text, environment: environment)
+            return [choice.index, choice.count]
+        }
+        #expect(try shard("2/8") == [2, 8])
+        #expect(try shard("8", ["SLURM_ARRAY_TASK_ID": "5"]) == [5, 8])
+        #expect(try shard("4", ["JOB_COMPLETION_INDEX": "3"]) == [3, 4])
+        #expect(try shard("4", ["AWS_BATCH_JOB_ARRAY_INDEX": "0"]) == [0, 4])
+        // auto: index and count from the scheduler.
+        #expect(try shard("auto", ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "0"]) == [3, 4])
+        #expect(try shard("auto", ["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"]) == [3, 4])
+        #expect(try shard("auto", ["JOB_COMPLETION_INDEX": "7", "RIGMAP_SHARD_COUNT": "8"]) == [7, 8])
+        #expect(try shard("auto", ["AWS_BATCH_JOB_ARRAY_INDEX": "0", "RIGMAP_SHARD_COUNT": "2"]) == [0, 2])
+        #expect(try BatchPlan.parseShard("auto", environment: ["JOB_COMPLETION_INDEX": "7", "RIGMAP_SHARD_COUNT": "8"]).source.contains("JOB_COMPLETION_INDEX=7"))
+        let messages: [(String, [String: String], String)] = [
+            ("8/8", [:], "outside 0…7"), ("-1/2", [:], "outside 0…1"), ("a/b", [:], "shard index 'a' is not a whole number"),
+            ("4", [:], "no shard index"), ("1/0", [:], "at least 1"), ("1/2/3", [:], "must be I/N"),
+            ("auto", [:], "no scheduler variables"), ("auto", ["JOB_COMPLETION_INDEX": "1"], "RIGMAP_SHARD_COUNT"),
+            ("auto", ["SLURM_ARRAY_TASK_ID": "1"], "SLURM_ARRAY_TASK_COUNT"),
+        ]
+        for (bad, environment, expected) in messages {
+            let problems = thrownDiagnostics { _ = try BatchPlan.parseShard(bad, environment: environment) }
+            #expect(problems.contains { $0.message.contains(expected) }, "\(bad): \(problems)")
         }
         let many = (0..<10).map { BatchSession(url: URL(fileURLWithPath: "/s\($0)"), display: "s\($0)", name: "s\($0)") }
         #expect(BatchPlan.shard(many, index: 1, count: 3).map(\.name) == ["s1", "s4", "s7"])

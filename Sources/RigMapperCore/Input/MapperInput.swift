@@ -212,13 +212,17 @@ public struct MapperInput: Sendable {
         return (start, try bytes(path, ranges: [start...(size - 1)]).parts.first ?? [])
     }
 
-    /// A text file, decoded (UTF-8, else Latin-1; BOM dropped; CRLF as LF).
+    /// A text file, decoded (see ``InputText``: UTF-8, a damaged byte replaced with a warning at its byte offset, or
+    /// a legacy Latin-1 file; BOM dropped; CRLF as LF).
     public func text(_ path: String) throws(DiagnosticError) -> InputText {
-        InputText(decoding: try bytes(path))
+        let text = InputText(decoding: try bytes(path))
+        if let damage = text.damage { log.warn(Diagnostic(.warning, damage.message, at: location(path, byteOffset: damage.firstOffset))) }
+        return text
     }
 
-    /// A JSON file, parsed. Bytes that are not UTF-8 are read as Latin-1 (vendor files write `µ` as one byte).
-    /// Syntax errors are located with line, column and byte offset.
+    /// A JSON file, parsed. Bytes that are not UTF-8 are read as ``InputText`` reads them: a stray invalid byte in a
+    /// UTF-8 file is replaced (with a warning at its byte offset), a legacy 8-bit file is read as Latin-1 (vendor files
+    /// write `µ` as one byte). Syntax errors are located with line, column and byte offset.
     ///
     /// - Parameter omitting: object members (at any depth) whose values are checked for syntax but not kept, for a
     ///   large file whose bulk the mapper does not read (``JSONParser/parse(_:omitting:)``); a preloaded document
@@ -226,8 +230,9 @@ public struct MapperInput: Sendable {
     public func json(_ path: String, omitting: Set<String> = []) throws(DiagnosticError) -> JSONValue {
         if let document = preloaded[path] { return document }
         let raw = try bytes(path)
-        // UTF-8 bytes are parsed as they are (positions stay those of the file); others are read as Latin-1.
-        let source: [UInt8] = InputText.isUTF8(raw) ? raw : InputText.latin1ToUTF8(raw[...])
+        // UTF-8 bytes are parsed as they are (positions stay those of the file).
+        let (source, damage) = InputText.jsonSource(raw)
+        if let damage { log.warn(Diagnostic(.warning, damage.message, at: location(path, byteOffset: damage.firstOffset))) }
         do {
             return try JSONParser.parse(source, omitting: omitting)
         } catch {
