@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MetadataModel
 import RigMapperCore
 
 #if canImport(Glibc)
@@ -207,6 +208,9 @@ public final class BatchCatalog: Sendable {
     public func record(_ entry: CatalogEntry) throws(DiagnosticError) {
         var entry = entry
         entry.recordedAt = BatchCatalog.now()
+        if Failpoints.matches("catalog-fail", entry.session) {
+            throw DiagnosticError("catalog update failed: failpoint catalog-fail=\(entry.session)", at: SourceLocation(file: url.path))
+        }
         try write { db in try BatchCatalog.insert(entry, into: db) }
     }
 
@@ -265,7 +269,7 @@ public final class BatchCatalog: Sendable {
         var chosen: [String: (entry: CatalogEntry, from: String)] = [:]
         var conflicts: [String] = []
         let target = try BatchCatalog(url: destination)
-        for entry in try target.entries() { chosen[entry.session] = (entry, destination.lastPathComponent) }
+        for entry in try target.entries() { chosen[entry.session] = (entry, destination.path) }
         let existing = Set(chosen.keys)
         var taken = Set<String>()
         for source in sources {
@@ -273,13 +277,13 @@ public final class BatchCatalog: Sendable {
             for entry in try BatchCatalog(url: source).entries() {
                 taken.insert(entry.session)
                 guard let held = chosen[entry.session] else {
-                    chosen[entry.session] = (entry, source.lastPathComponent)
+                    chosen[entry.session] = (entry, source.path)
                     continue
                 }
-                if held.entry == entry { continue }  // the same run, merged again
+                if held.entry.sameOutcome(as: entry) { continue }  // the same result recorded twice (a session mapped again unchanged)
                 let newer = entry.recordedAt >= held.entry.recordedAt
-                let winner = newer ? (entry, source.lastPathComponent) : held
-                let loser = newer ? held : (entry, source.lastPathComponent)
+                let winner = newer ? (entry, source.path) : held
+                let loser = newer ? held : (entry, source.path)
                 conflicts.append(
                     "session '\(entry.session)': \(loser.1) has \(loser.0.status) (recorded \(loser.0.recordedAt.isEmpty ? "at an unknown time" : loser.0.recordedAt)), \(winner.1) has \(winner.0.status) (recorded \(winner.0.recordedAt.isEmpty ? "at an unknown time" : winner.0.recordedAt)); kept \(winner.1)'s, the newer")
                 chosen[entry.session] = winner
@@ -356,4 +360,15 @@ private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32
     #else
     return Darwin.open(path, flags, mode)
     #endif
+}
+
+extension CatalogEntry {
+    /// Whether two rows record the same result (everything but when they were recorded).
+    func sameOutcome(as other: CatalogEntry) -> Bool {
+        var a = self
+        var b = other
+        a.recordedAt = ""
+        b.recordedAt = ""
+        return a == b
+    }
 }

@@ -11,6 +11,7 @@
 /// | `session-hang` | a session folder name | it never finishes (until the batch's per-session time limit) |
 /// | `session-memory` | a session folder name | it allocates memory until the batch's memory limit stops it |
 /// | `commit-kill-after` | a count N | a multi-file commit sends itself SIGKILL after its N-th rename |
+/// | `catalog-fail` | a session folder name | recording that session in the batch catalog fails |
 public enum Failpoints {
     /// The value of failpoint `name`, if set.
     public static func value(_ name: String) -> String? {

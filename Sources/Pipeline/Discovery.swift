@@ -10,6 +10,9 @@ import RigMapperCore
 struct SessionListing {
     /// How deep `**` patterns look (AIND assets put Record Nodes at `ecephys/ecephys_clipped/Record Node 101`).
     static let maximumDepth = 5
+    /// How many entries the walk lists before it gives up: a folder holding more within ``maximumDepth`` levels, outside
+    /// the folders mappers claim, is not a session (`--input /` would otherwise list the whole machine).
+    static let maximumEntries = 200_000
 
     /// Relative path → is a folder, sorted by path.
     let entries: [(path: String, isDirectory: Bool)]
@@ -38,6 +41,11 @@ struct SessionListing {
             }
             for entry in listed {
                 entries.append((entry.path, entry.isDirectory))
+                if entries.count > SessionListing.maximumEntries {
+                    throw DiagnosticError(
+                        "more than \(SessionListing.maximumEntries) files and folders within \(SessionListing.maximumDepth) levels outside the folders mappers claim: this is not a session folder (name the session's own folder)",
+                        at: input.location(""))
+                }
                 guard entry.isDirectory, depth + 1 < SessionListing.maximumDepth, !pruned.contains(entry.path) else { continue }
                 let claimed = patterns.contains { !$0.claimsRoot && $0.matches(entry.path, isDirectory: true) }
                 if !claimed { pending.append((entry.path, depth + 1)) }

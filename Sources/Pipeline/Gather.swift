@@ -293,6 +293,9 @@ extension Pipeline {
                         .warning, "acquisition_type is empty in the merged acquisition (aind-data-schema accepts it; set it in the job's mapper settings)",
                         at: SourceLocation(file: DocumentKind.acquisition.fileName, jsonPath: JSONPath([.key("acquisition_type")]))))
             }
+            let alone = Compatibility.check(acquisition: acquisition)
+            report.diagnostics += alone
+            if !alone.isEmpty { invalid = true }
             if let instrument = merged[.instrument] {
                 let cross = Compatibility.check(acquisition: acquisition, instrument: instrument)
                 report.diagnostics += cross

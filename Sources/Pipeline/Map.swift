@@ -50,7 +50,6 @@ extension Pipeline {
         let resolution = try resolver.resolve(job)
         guard let resolved = resolution.mapper(name) else { throw DiagnosticError("internal: \(name) not resolved") }
 
-        let input = try Pipeline.claim(request.input, display: request.inputDisplay, patterns: resolved.mapper.inputs, mapper: resolved.mapper.identity)
         // A folder input must not receive the outputs (its next mapping would read them back), nor lie inside them;
         // nor may a file input's folder (a session: its next gather would take them for given documents).
         if (try? FileSystem.status(request.input.path).kind) == .file,
@@ -70,6 +69,7 @@ extension Pipeline {
                 throw DiagnosticError("the input folder is inside the output folder; write outputs elsewhere", at: SourceLocation(file: request.inputDisplay))
             }
         }
+        let input = try Pipeline.claim(request.input, display: request.inputDisplay, patterns: resolved.mapper.inputs, mapper: resolved.mapper.identity)
 
         let result = MapperRunner(pipeline: self, timeZone: resolution.timezone).run(resolved, input: input, invalidIsError: resolution.raiseIfInvalid)
         if result.record.outcome == .failed {

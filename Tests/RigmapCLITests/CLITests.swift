@@ -22,10 +22,11 @@ struct CommandResult {
 }
 
 /// Runs `rigmap` as a user would, with a controlled environment.
-func rigmap(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+func rigmap(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> CommandResult {
     let process = Process()
     process.executableURL = rigmapBinary
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     var env = ProcessInfo.processInfo.environment
     env["RIGMAP_CONFIG_DIR"] = nil
     for (k, v) in environment { env[k] = v }
