@@ -141,11 +141,22 @@ public struct BehaviorMapperV1_0: Mapper {
     public init() {}
 
     public static func check(settings: BehaviorSettings) -> [(path: String, message: String)] {
-        guard let date = settings.modificationDate else { return [] }
-        if (try? Timestamp(parsing: date + "T00:00:00Z")) == nil || date.count != 10 {
-            return [("modification_date", "must be a date written YYYY-MM-DD, found '\(date)'")]
+        // Texts are held to the limit the session's own texts are (BehaviorSession.maximumTextBytes).
+        var problems: [(path: String, message: String)] = []
+        let texts: [(String, String?)] = [
+            ("clock_generator", settings.clockGenerator), ("instrument_id", settings.instrumentID), ("acquisition_type", settings.acquisitionType),
+            ("location", settings.location),
+        ]
+        let experimenters = (settings.experimenters ?? []).enumerated().map { ("experimenters", "item \($0.offset): ", Optional($0.element)) }
+        for (path, item, text) in texts.map({ ($0.0, "", $0.1) }) + experimenters {
+            guard let count = text?.utf8.count, count > BehaviorSession.maximumTextBytes else { continue }
+            problems.append((path, "\(item)a text of \(count) bytes, longer than the \(BehaviorSession.maximumTextBytes) bytes (64 KiB) allowed"))
         }
-        return []
+        guard let date = settings.modificationDate else { return problems }
+        if (try? Timestamp(parsing: date + "T00:00:00Z")) == nil || date.count != 10 {
+            return problems + [("modification_date", "must be a date written YYYY-MM-DD, found '\(date)'")]
+        }
+        return problems
     }
 
     public func map(_ input: MapperInput, constants: BehaviorConstants, settings: BehaviorSettings, context: MapperContext) throws(DiagnosticError) -> MapperOutput {

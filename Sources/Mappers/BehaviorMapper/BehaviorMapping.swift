@@ -339,7 +339,7 @@ struct BehaviorMapping {
     // MARK: Acquisition
 
     /// The zone session times are written in: the job's, else the session date's offset, else UTC.
-    func present(_ instant: Int64) throws(DiagnosticError) -> Timestamp {
+    func present(_ instant: Int64, from source: SourceLocation?) throws(DiagnosticError) -> Timestamp {
         do {
             if let zone = context.timeZone { return try Timestamp(epochMicroseconds: instant, zoneIdentifier: zone) }
             if let text = session.session?["date"]?.stringValue, let date = try? Timestamp(parsing: text), let offset = date.utcOffsetSeconds {
@@ -347,23 +347,38 @@ struct BehaviorMapping {
             }
             return try Timestamp(epochMicroseconds: instant, zoneIdentifier: nil)
         } catch {
-            throw DiagnosticError(error.description)
+            throw DiagnosticError(error.description, at: source)
         }
     }
 
-    /// An event's instant: its `data` (a UTC datetime), else its Harp timestamp.
-    func instant(_ event: SoftwareEvent, problems: inout DiagnosticCollector) -> Int64? {
-        if let text = event.data?.stringValue, let t = try? Timestamp(parsing: text), let micro = t.epochMicroseconds { return micro }
-        if let harp = event.harpTime, event.source == "harp" || event.source == nil, plausibleHarpTime(harp) {
-            return HarpTime.epochMicroseconds(harp)
+    /// A session time and where it came from (a software event's line, the session date, a register file's message).
+    struct SessionTime {
+        var instant: Int64
+        var source: SourceLocation
+    }
+
+    /// An event's instant: its `data` (a UTC datetime), else its Harp timestamp. A timestamp that is no finite
+    /// number of seconds within the years 1–9999 is refused with the file, line and JSON path.
+    func instant(_ event: SoftwareEvent, problems: inout DiagnosticCollector) throws(DiagnosticError) -> SessionTime? {
+        if let text = event.data?.stringValue, let t = try? Timestamp(parsing: text), let micro = t.epochMicroseconds {
+            return SessionTime(instant: micro, source: input.location(event.path, jsonPath: [.key("data")], line: event.line))
+        }
+        if let timestamp = event.timestamp, event.source == "harp" || event.source == nil {
+            let located = input.location(event.path, jsonPath: [.key("timestamp")], line: event.line)
+            guard let micro = HarpTime.epochMicroseconds(timestamp.doubleValue) else {
+                throw DiagnosticError(
+                    "timestamp \(timestamp.literal) is not a Harp time: expected a finite number of seconds since 1904-01-01T00:00:00Z within the years 1-9999",
+                    at: located)
+            }
+            if plausible(micro) { return SessionTime(instant: micro, source: located) }
         }
         problems.warning("the event has neither a datetime nor a Harp timestamp to use", at: input.location(event.path, line: event.line))
         return nil
     }
 
-    /// A Harp time that is wall time (set from the host's UTC), not seconds since the device booted.
-    func plausibleHarpTime(_ seconds: Double) -> Bool {
-        let micro = HarpTime.epochMicroseconds(seconds)
+    /// A Harp time (as microseconds since 1970) that is wall time (set from the host's UTC), not seconds since the
+    /// device booted. Every instant here is within the years 1–9999, so the difference cannot overflow.
+    func plausible(_ micro: Int64) -> Bool {
         if let text = session.session?["date"]?.stringValue, let date = try? Timestamp(parsing: text) {
             let reference = date.epochMicroseconds ?? (try? date.resolved(in: context.timeZone ?? "UTC"))?.epochMicroseconds
             if let reference { return abs(micro - reference) < 2 * 86_400 * 1_000_000 }
@@ -372,8 +387,8 @@ struct BehaviorMapping {
     }
 
     func times(_ devices: [Device], problems: inout DiagnosticCollector) throws(DiagnosticError) -> (Timestamp, Timestamp) {
-        var start = session.start.flatMap { instant($0, problems: &problems) }
-        var end = session.end.flatMap { instant($0, problems: &problems) }
+        var start = try session.start.flatMap { event throws(DiagnosticError) in try instant(event, problems: &problems) }
+        var end = try session.end.flatMap { event throws(DiagnosticError) in try instant(event, problems: &problems) }
         if start == nil {
             guard let path = session.sessionPath, let text = session.session?["date"]?.stringValue else {
                 throw DiagnosticError(
@@ -381,13 +396,21 @@ struct BehaviorMapping {
             }
             let located = input.location(path, jsonPath: JSONPath([.key("date")]))
             let date = try context.timestamp(text, at: located)
-            start = date.epochMicroseconds
+            start = date.epochMicroseconds.map { SessionTime(instant: $0, source: located) }
             problems.warning("no StartSessionTime event: the start is the session date (\(text))", at: located)
         }
         if end == nil {
-            let latest = devices.compactMap { $0.folder?.registers.latestTime }.filter(plausibleHarpTime).max()
+            // The latest wall-time Harp timestamp of the devices' core registers (register times are at most 2^32 s
+            // after 1904, always convertible).
+            var latest: SessionTime?
+            for device in devices {
+                guard let registers = device.folder?.registers, let time = registers.latestTime, let source = registers.latestTimeSource,
+                    let micro = HarpTime.epochMicroseconds(time), plausible(micro), micro > (latest?.instant ?? Int64.min)
+                else { continue }
+                latest = SessionTime(instant: micro, source: input.location(source.path, byteOffset: source.offset))
+            }
             if let latest {
-                end = HarpTime.epochMicroseconds(latest)
+                end = latest
                 problems.warning("no EndSessionTime event: the end is the last Harp timestamp of the devices' core registers", at: input.location(session.root))
             } else {
                 let boot = devices.contains { $0.folder?.registers.latestTime != nil }
@@ -396,8 +419,17 @@ struct BehaviorMapping {
                     at: input.location(MapperInput.join(session.root, "SoftwareEvents")))
             }
         }
-        guard let startInstant = start, let endInstant = end else { throw DiagnosticError("internal: session times unknown") }
-        return (try present(startInstant), try present(endInstant))
+        guard let start, let end else { throw DiagnosticError("internal: session times unknown") }
+        let startTime = try present(start.instant, from: start.source)
+        let endTime = try present(end.instant, from: end.source)
+        // aind-data-schema 2.9.2's Acquisition model takes an end before the start, but its Metadata model refuses
+        // the acquisition then (every data stream time must lie between start and end): refused here, naming both.
+        if end.instant < start.instant {
+            throw DiagnosticError(
+                "the session ends (\(endTime), from \(end.source)) before it starts (\(startTime), from \(start.source)); the acquisition would end before its start",
+                at: end.source)
+        }
+        return (startTime, endTime)
     }
 
     func buildAcquisition(_ devices: [Device], problems: inout DiagnosticCollector) throws -> JSONValue {

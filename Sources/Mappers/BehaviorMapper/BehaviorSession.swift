@@ -18,6 +18,8 @@ struct CoreRegisters {
     var sources: [Int: String] = [:]
     /// The latest Harp time seen in any core register file (heartbeats included).
     var latestTime: Double?
+    /// The register file and byte offset of the message that gave ``latestTime``.
+    var latestTimeSource: (path: String, offset: Int)?
 
     var isClockGenerator: Bool? { clockConfiguration.map { $0 & 0x02 != 0 } }
 
@@ -57,10 +59,52 @@ struct HarpFolder {
     var recorded: Bool { files.values.contains { $0.size > 0 } }
 }
 
+/// What scanning one core register file keeps: the replies for its register, the latest time, and the first few
+/// framing problems with a count of the rest (a damaged file of millions of messages gives a few warnings, not
+/// millions). Nothing here grows with the file.
+struct RegisterFileSummary {
+    /// Framing problems listed one by one; the rest are counted (``problemCount``) and summarised in one warning.
+    static let maximumProblemsListed = 10
+
+    var address: Int
+    /// The latest non-error Read reply for ``address``, and the latest non-error reply of any kind.
+    var lastRead: HarpMessage?
+    var lastReply: HarpMessage?
+    /// Whether any message of the file is an error reply.
+    var sawError = false
+    /// The latest Harp time of any message of the file, and the byte offset of the first message with that time.
+    var latest: (time: Double, offset: Int)?
+    var problems: [(offset: Int, message: String)] = []
+    var problemCount = 0
+    /// The offset of the first problem not listed.
+    var firstUnlisted: Int?
+
+    init(address: Int) { self.address = address }
+
+    mutating func add(_ message: HarpMessage) {
+        if let time = message.time, time > (latest?.time ?? -.infinity) { latest = (time, message.offset) }
+        if message.isError { sawError = true }
+        guard Int(message.address) == address, !message.isError else { return }
+        lastReply = message
+        if message.kind == .read { lastRead = message }
+    }
+
+    mutating func note(_ offset: Int, _ message: String) {
+        problemCount += 1
+        if problems.count < RegisterFileSummary.maximumProblemsListed {
+            problems.append((offset, message))
+        } else if firstUnlisted == nil {
+            firstUnlisted = offset
+        }
+    }
+}
+
 /// A Harp device entry of the rig JSON (`harp_behavior`, `manipulator`, …).
 struct RigDevice {
     var key: String
     var entry: JSONObject
+    /// Where the entry is in the rig file (`harp_olfactometer_extension[0]` for the device keyed `…_0`).
+    var jsonPath: JSONPath
     var deviceType: String? { entry["device_type"]?.stringValue }
     var whoAmI: Int? { entry["who_am_i"]?.numberValue?.intValue }
     var serial: String? { entry["serial_number"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
@@ -71,6 +115,8 @@ struct RigDevice {
 struct RigCamera {
     var name: String
     var entry: JSONObject
+    /// Where the camera is in the rig file (`triggered_camera_controller.cameras.FaceCamera`).
+    var jsonPath: JSONPath
     var controller: String
     var frameRate: JSONValue?
     var triggered: Bool
@@ -79,7 +125,8 @@ struct RigCamera {
 /// A software event line (`SoftwareEvents/<Name>.json`).
 struct SoftwareEvent {
     var data: JSONValue?
-    var harpTime: Double?
+    /// The event's `timestamp` (Harp seconds), as written.
+    var timestamp: JSONNumber?
     var source: String?
     var path: String
     var line: Int
@@ -155,15 +202,17 @@ struct BehaviorSession {
                     for (name, camera) in cameras {
                         guard let entry = camera.objectValue else { continue }
                         session.cameras.append(
-                            RigCamera(name: name, entry: entry, controller: key, frameRate: object["frame_rate"], triggered: triggered))
+                            RigCamera(
+                                name: name, entry: entry, jsonPath: [.key(key), .key("cameras"), .key(name)], controller: key,
+                                frameRate: object["frame_rate"], triggered: triggered))
                     }
                 } else if object["device_type"] != nil && (object["who_am_i"] != nil || object["port_name"] != nil) {
-                    session.rigDevices.append(RigDevice(key: key, entry: object))
+                    session.rigDevices.append(RigDevice(key: key, entry: object, jsonPath: [.key(key)]))
                 }
             case .array(let items):
                 for (i, item) in items.enumerated() {
                     if let object = item.objectValue, object["device_type"] != nil, object["who_am_i"] != nil || object["port_name"] != nil {
-                        session.rigDevices.append(RigDevice(key: "\(key)_\(i)", entry: object))
+                        session.rigDevices.append(RigDevice(key: "\(key)_\(i)", entry: object, jsonPath: [.key(key), .index(i)]))
                     }
                 }
             default:
@@ -171,11 +220,61 @@ struct BehaviorSession {
             }
         }
 
+        try session.checkTextLengths(input)
+
         // The session's first StartSessionTime and last EndSessionTime.
         let events = MapperInput.join(root, "SoftwareEvents")
         session.start = try event(input, MapperInput.join(events, "StartSessionTime.json"), first: true, problems: &problems)
         session.end = try event(input, MapperInput.join(events, "EndSessionTime.json"), first: false, problems: &problems)
         return session
+    }
+
+    /// The longest text (in UTF-8 bytes) taken from the input into a document: 64 KiB. Names, ids, notes and
+    /// experimenters longer than that are no real rig's; they are refused rather than truncated, since a cut name or
+    /// id would silently differ from the one other documents of the session carry.
+    static let maximumTextBytes = 65_536
+
+    /// Refuses, with the file and JSON path, every text the mapping takes from the Logs JSON (or a JSON key it uses as
+    /// a name) that is longer than ``maximumTextBytes``.
+    func checkTextLengths(_ input: MapperInput) throws(DiagnosticError) {
+        var errors: [Diagnostic] = []
+        func check(_ value: JSONValue?, _ file: String?, _ path: JSONPath) {
+            guard let file, let text = value?.stringValue else { return }
+            let count = text.utf8.count
+            if count > BehaviorSession.maximumTextBytes {
+                errors.append(
+                    Diagnostic(
+                        .error, "a text of \(count) bytes, longer than the \(BehaviorSession.maximumTextBytes) bytes (64 KiB) allowed; refused",
+                        at: input.location(file, jsonPath: path)))
+            }
+        }
+        func checkKey(_ key: String, _ file: String?, in parent: JSONPath) {
+            guard let file else { return }
+            let count = key.utf8.count
+            if count > BehaviorSession.maximumTextBytes {
+                errors.append(
+                    Diagnostic(
+                        .error,
+                        "a key of \(count) bytes (used as a device name), longer than the \(BehaviorSession.maximumTextBytes) bytes (64 KiB) allowed; refused",
+                        at: input.location(file, jsonPath: parent)))
+            }
+        }
+        for key in ["rig_name", "computer_name", "version"] { check(rig?[key], rigPath, [.key(key)]) }
+        for device in rigDevices {
+            if let first = device.jsonPath.components.first, case .key(let key) = first { checkKey(key, rigPath, in: .root) }
+            for key in ["device_type", "serial_number", "port_name"] { check(device.entry[key], rigPath, device.jsonPath.appending(key)) }
+            for (name, config) in device.entry["calibration"]?["channel_config"]?.objectValue ?? [:] {
+                check(config["channel_type"], rigPath, device.jsonPath.appending("calibration").appending("channel_config").appending(name).appending("channel_type"))
+            }
+        }
+        for camera in cameras {
+            checkKey(camera.name, rigPath, in: JSONPath(Array(camera.jsonPath.components.dropLast())))
+            for key in ["device_type", "serial_number"] { check(camera.entry[key], rigPath, camera.jsonPath.appending(key)) }
+        }
+        for key in ["subject", "notes", "commit_hash", "date"] { check(session?[key], sessionPath, [.key(key)]) }
+        for (i, name) in (session?["experimenter"]?.arrayValue ?? []).enumerated() { check(name, sessionPath, [.key("experimenter"), .index(i)]) }
+        for key in ["name", "version"] { check(task?[key], taskPath, [.key(key)]) }
+        if !errors.isEmpty { throw DiagnosticError(errors) }
     }
 
     /// Reads one device folder: its core register files (addresses 0–19) and device.yml.
@@ -210,32 +309,42 @@ struct BehaviorSession {
                 problems.warning("empty register file (the writer never flushed it)", at: input.location(file.path))
                 continue
             }
-            let bytes = try input.bytes(file.path)
-            let scan = HarpReader.scan(bytes)
-            for problem in scan.problems { problems.warning(problem.message, at: input.location(file.path, byteOffset: problem.offset)) }
-            for message in scan.messages {
-                if let time = message.time { folder.registers.latestTime = max(folder.registers.latestTime ?? time, time) }
+            // Read in chunks and keep only what the mapping uses: memory stays flat however long the recording.
+            var summary = RegisterFileSummary(address: address)
+            var scanner = HarpScanner()
+            func message(_ message: HarpMessage) { summary.add(message) }
+            func problem(_ offset: Int, _ text: String) { summary.note(offset, text) }
+            try input.chunks(file.path) { _, chunk in scanner.feed(chunk, message: message, problem: problem) }
+            scanner.finish(message: message, problem: problem)
+            for problem in summary.problems { problems.warning(problem.message, at: input.location(file.path, byteOffset: problem.offset)) }
+            if let first = summary.firstUnlisted {
+                problems.warning(
+                    "\(summary.problemCount - summary.problems.count) more framing problem(s) in this file, the first of them here, not listed one by one",
+                    at: input.location(file.path, byteOffset: first))
+            }
+            if let latest = summary.latest, latest.time > (folder.registers.latestTime ?? -.infinity) {
+                folder.registers.latestTime = latest.time
+                folder.registers.latestTimeSource = (file.path, latest.offset)
             }
             // The latest non-error Read reply for this address, else any non-error reply.
-            let replies = scan.messages.filter { Int($0.address) == address && !$0.isError }
-            guard let reply = replies.last(where: { $0.kind == .read }) ?? replies.last else {
-                if scan.messages.contains(where: { $0.isError }) {
+            guard let reply = summary.lastRead ?? summary.lastReply else {
+                if summary.sawError {
                     problems.warning("register \(address) answered only with an error reply; its value is unknown", at: input.location(file.path))
                 }
                 continue
             }
             folder.registers.sources[address] = file.path
-            let byte = { (i: Int) -> Int? in reply.unsigned(i).map(Int.init) }
+            let value = { () throws(DiagnosticError) -> Int? in try registerValue(reply, address: address, file: file.path, input) }
             switch address {
-            case 0: folder.registers.whoAmI = byte(0)
-            case 1: if let h = byte(0) { folder.registers.hardware = (h, folder.registers.hardware?.1 ?? 0) }
-            case 2: if let l = byte(0) { folder.registers.hardware = (folder.registers.hardware?.0 ?? 0, l) }
-            case 4: if let h = byte(0) { folder.registers.core = (h, folder.registers.core?.1 ?? 0) }
-            case 5: if let l = byte(0) { folder.registers.core = (folder.registers.core?.0 ?? 0, l) }
-            case 6: if let h = byte(0) { folder.registers.firmware = (h, folder.registers.firmware?.1 ?? 0) }
-            case 7: if let l = byte(0) { folder.registers.firmware = (folder.registers.firmware?.0 ?? 0, l) }
-            case 13: folder.registers.serial = byte(0)
-            case 14: folder.registers.clockConfiguration = byte(0).map { UInt8(truncatingIfNeeded: $0) }
+            case 0: folder.registers.whoAmI = try value()
+            case 1: if let h = try value() { folder.registers.hardware = (h, folder.registers.hardware?.1 ?? 0) }
+            case 2: if let l = try value() { folder.registers.hardware = (folder.registers.hardware?.0 ?? 0, l) }
+            case 4: if let h = try value() { folder.registers.core = (h, folder.registers.core?.1 ?? 0) }
+            case 5: if let l = try value() { folder.registers.core = (folder.registers.core?.0 ?? 0, l) }
+            case 6: if let h = try value() { folder.registers.firmware = (h, folder.registers.firmware?.1 ?? 0) }
+            case 7: if let l = try value() { folder.registers.firmware = (folder.registers.firmware?.0 ?? 0, l) }
+            case 13: folder.registers.serial = try value()
+            case 14: folder.registers.clockConfiguration = try value().flatMap { UInt8(exactly: $0) }
             case 17: folder.registers.tag = reply.bytes
             case 19: folder.registers.version = reply.bytes.count >= 9 ? reply.bytes : nil
             default: break
@@ -246,6 +355,43 @@ struct BehaviorSession {
         if folder.registers.sources[4] == nil || folder.registers.sources[5] == nil { folder.registers.core = nil }
         if folder.registers.sources[6] == nil || folder.registers.sources[7] == nil { folder.registers.firmware = nil }
         return folder
+    }
+
+    /// The name and type SPEC §2 gives each core register whose value the mapping reads as a number, with the largest
+    /// value that type holds.
+    static let integerRegisters: [Int: (name: String, type: String, maximum: UInt64)] = [
+        0: ("WhoAmI", "U16", 0xFFFF),
+        1: ("HardwareVersionHigh", "U8", 0xFF), 2: ("HardwareVersionLow", "U8", 0xFF),
+        4: ("CoreVersionHigh", "U8", 0xFF), 5: ("CoreVersionLow", "U8", 0xFF),
+        6: ("FirmwareVersionHigh", "U8", 0xFF), 7: ("FirmwareVersionLow", "U8", 0xFF),
+        13: ("SerialNumber", "U16", 0xFFFF),
+        14: ("ClockConfiguration", "U8", 0xFF),
+    ]
+
+    /// The first element of a core register's reply as a number, `nil` when the payload is empty.
+    ///
+    /// No core register the mapping reads is wider than 16 bits (SPEC §2), so a payload of a wider type is read when
+    /// its value fits the register's type, and refused (a located error: the file and the message's byte offset) when
+    /// it is negative, a float, or larger than the register's type holds: such a value cannot come from a device, and
+    /// guessing would write a wrong WhoAmI, version or serial number.
+    static func registerValue(_ reply: HarpMessage, address: Int, file: String, _ input: MapperInput) throws(DiagnosticError) -> Int? {
+        guard let spec = integerRegisters[address], let raw = reply.unsigned(0) else { return nil }
+        let register = "register \(address) (\(spec.name), \(spec.type))"
+        let located = input.location(file, byteOffset: reply.offset)
+        let payloadType = "0x" + String(reply.payloadType, radix: 16)
+        if reply.isFloat {
+            throw DiagnosticError("\(register) holds a floating-point payload (type \(payloadType)), not an integer: the file is corrupt", at: located)
+        }
+        let bits = reply.elementSize * 8
+        if reply.isSigned, bits > 0, bits <= 64, raw >> (bits - 1) & 1 == 1 {
+            let negative = Int64(bitPattern: raw << (64 - bits)) >> (64 - bits)
+            throw DiagnosticError("\(register) holds \(negative) (type \(payloadType)), a negative value: the file is corrupt", at: located)
+        }
+        guard raw <= spec.maximum, let value = Int(exactly: raw) else {
+            throw DiagnosticError(
+                "\(register) holds \(raw) (type \(payloadType)), more than a \(spec.type) holds (at most \(spec.maximum)): the file is corrupt", at: located)
+        }
+        return value
     }
 
     /// `(prefix, address)` of `<prefix>_<address>.bin` (or `<prefix>_<address>_<suffix>.bin`).
@@ -270,7 +416,7 @@ struct BehaviorSession {
             do {
                 let value = try JSONParser.parse(String(line))
                 return SoftwareEvent(
-                    data: value["data"], harpTime: value["timestamp"]?.numberValue?.doubleValue, source: value["timestamp_source"]?.stringValue,
+                    data: value["data"], timestamp: value["timestamp"]?.numberValue, source: value["timestamp_source"]?.stringValue,
                     path: path, line: index + 1)
             } catch {
                 problems.warning("event line is not JSON (\(error.message)); skipped", at: input.location(path, line: index + 1, column: error.position.column))

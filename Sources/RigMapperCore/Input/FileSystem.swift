@@ -124,6 +124,34 @@ public enum FileSystem {
         return out
     }
 
+    /// The whole file from its start, handed to `body` in consecutive chunks of at most `chunkSize` bytes (each
+    /// chunk full except the last), so memory stays at one chunk whatever the file's size. `body` returns `false` to
+    /// stop reading early.
+    public static func read(_ path: String, chunkSize: Int, _ body: ([UInt8]) -> Bool) throws(Failure) {
+        let (fd, _) = try openRegular(path)
+        defer { close(fd) }
+        let size = max(1, chunkSize)
+        while true {
+            var chunk = [UInt8](repeating: 0, count: size)
+            var done = 0
+            while done < size {
+                let n = chunk.withUnsafeMutableBytes { buffer -> Int in
+                    guard let base = buffer.baseAddress else { return 0 }
+                    return systemRead(fd, base + done, size - done)
+                }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure(errno: errno)
+                }
+                if n == 0 { break }
+                done += n
+            }
+            if done == 0 { return }
+            if done < size { chunk.removeLast(size - done) }
+            guard body(chunk), done == size else { return }
+        }
+    }
+
     /// The bytes of each range (clamped to the file), and the file's size.
     public static func read(_ path: String, ranges: [ClosedRange<Int64>]) throws(Failure) -> (size: Int64, parts: [[UInt8]]) {
         let (fd, size) = try openRegular(path)

@@ -198,6 +198,39 @@ public struct MapperInput: Sendable {
         return result
     }
 
+    /// The whole file, handed to `body` in consecutive chunks of at most `chunkSize` bytes with the offset of each,
+    /// and never held whole: for a file that must be read to its end but may be too large to hold (every message of a
+    /// Harp register file). Memory stays at one chunk whatever the file's size.
+    ///
+    /// Recorded exactly as ``bytes(_:)`` records a whole read (the key is the path, the digest the sha256 of every
+    /// byte), so moving a mapper from a whole read to a chunked one leaves its provenance and `rigmap.lock` unchanged.
+    /// The read is recorded only when `body` saw the whole file; an error `body` throws ends the read and is rethrown.
+    public func chunks(
+        _ path: String, chunkSize: Int = 1 << 20, _ body: (_ offset: Int64, _ chunk: [UInt8]) throws(DiagnosticError) -> Void
+    ) throws(DiagnosticError) {
+        let full = try resolve(path, expecting: .file)
+        var running = Digest.Running()
+        var offset: Int64 = 0
+        var failure: DiagnosticError?
+        do throws(FileSystem.Failure) {
+            try FileSystem.read(full, chunkSize: chunkSize) { chunk in
+                running.update(bytes: chunk)
+                do throws(DiagnosticError) {
+                    try body(offset, chunk)
+                } catch {
+                    failure = error
+                    return false
+                }
+                offset += Int64(chunk.count)
+                return true
+            }
+        } catch {
+            throw DiagnosticError("cannot read file: \(error.reason)", at: location(path))
+        }
+        if let failure { throw failure }
+        log.record(InputRead(path: path, kind: .file, sha256: running.finalize()))
+    }
+
     /// At most the first `count` bytes of a file.
     public func head(_ path: String, _ count: Int) throws(DiagnosticError) -> [UInt8] {
         guard count > 0 else { return [] }
