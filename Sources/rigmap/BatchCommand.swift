@@ -217,7 +217,8 @@ final class BatchProgress: Sendable {
             let mapped = c.done - c.skipped
             let rate = elapsed > 0 ? Double(mapped) / elapsed : 0
             let remaining = rate > 0 ? Double(total - c.done) / rate : 0
-            let eta = String(format: "%d:%02d", Int(remaining) / 60, Int(remaining) % 60)
+            let seconds = Int(exactly: min(remaining, 359_999).rounded(.down)) ?? 0
+            let eta = String(format: "%d:%02d", seconds / 60, seconds % 60)
             let line = "[\(c.done)/\(total)] failed \(c.failed), skipped \(c.skipped), \(String(format: "%.1f", rate)) sessions/s, ETA \(eta)"
             let due = live || elapsed - c.lastPrinted >= 5 || c.done == total
             if due && !live { c.lastPrinted = elapsed }
