@@ -44,19 +44,97 @@ public struct SmartSPIMFolderName: Sendable, Equatable {
 /// rig's local 12-hour clock. The session ends at the last line that has such a timestamp; lines without one
 /// (events, blank lines, garbage a crash left, bytes that are not UTF-8) are skipped.
 public enum ASILog {
+    /// How many bytes the adapter reads at a time when it scans the log backwards from its end (64 KiB).
+    public static let chunkBytes = 64 << 10
+    /// How far from its end the adapter looks for a timestamp (16 MiB): a log whose last 16 MiB have none is refused
+    /// (the job's `acquisition_end_time` then gives the end), so a log of any size costs at most this much reading.
+    public static let searchLimitBytes: Int64 = 16 << 20
+
     /// The last timestamp in `bytes`, read from the end, and how many non-blank lines after it have none.
     public static func lastTimestamp(in bytes: ArraySlice<UInt8>) -> (timestamp: Timestamp, skippedLines: Int)? {
-        var end = bytes.endIndex
-        var skipped = 0
-        while end > bytes.startIndex {
-            var start = end
-            while start > bytes.startIndex && bytes[start - 1] != 0x0A { start -= 1 }
-            let line = bytes[start..<end]
-            if let stamp = timestamp(line) { return (stamp, skipped) }
-            if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) { skipped += 1 }
-            end = start > bytes.startIndex ? start - 1 : start
+        var scan = BackwardScan()
+        guard let found = scan.feed(bytes) ?? scan.finish() else { return nil }
+        return (found, scan.skippedLines)
+    }
+
+    /// The last timestamp of a log read backwards in chunks: feed it the chunks from the file's end towards its start
+    /// (each ending where the one fed before begins), then call ``finish()`` when the start of the file is reached.
+    /// It gives what ``lastTimestamp(in:)`` gives for the whole file, keeping only the first bytes of the line that
+    /// crosses a chunk boundary (white space runs collapsed, which changes nothing a timestamp is read from), so its
+    /// memory does not grow with the lines or the file.
+    public struct BackwardScan: Sendable {
+        /// The bytes of the line crossing the boundary that come after it, each run of white space (space, tab, CR)
+        /// written as one space, at most ``kept`` of them: a timestamp is read from the first 23.
+        private var partial: [UInt8] = []
+        /// Whether those bytes hold anything but white space (the line counts as skipped when it has no timestamp).
+        private var partialHasContent = false
+        /// Non-blank lines without a timestamp seen after the last one with a timestamp.
+        public private(set) var skippedLines = 0
+
+        private static let kept = 64
+
+        public init() {}
+
+        private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+
+        /// Reads `chunk`, the bytes just before everything fed so far; the timestamp when a line of it has one.
+        public mutating func feed(_ chunk: ArraySlice<UInt8>) -> Timestamp? {
+            var end = chunk.endIndex
+            while let newline = chunk[chunk.startIndex..<end].lastIndex(of: 0x0A) {
+                if let found = complete(chunk[(newline + 1)..<end]) { return found }
+                end = newline
+            }
+            prepend(chunk[chunk.startIndex..<end])
+            return nil
         }
-        return nil
+
+        /// The start of the file is reached: the line crossing the boundary is the file's first line.
+        public mutating func finish() -> Timestamp? { complete([][...]) }
+
+        /// The line made of `start` and the bytes kept after it is whole: its timestamp, or it is counted as skipped.
+        private mutating func complete(_ start: ArraySlice<UInt8>) -> Timestamp? {
+            let found: Timestamp?
+            let hasContent: Bool
+            if partial.isEmpty {
+                // The line lies within one chunk: read as it is.
+                found = ASILog.timestamp(start)
+                hasContent = start.contains { !BackwardScan.isSpace($0) }
+            } else {
+                prepend(start)
+                found = ASILog.timestamp(partial[...])
+                hasContent = partialHasContent
+            }
+            partial.removeAll(keepingCapacity: true)
+            partialHasContent = false
+            if found == nil && hasContent { skippedLines += 1 }
+            return found
+        }
+
+        /// Puts `bytes` before the kept bytes of the crossing line, collapsing white space, keeping the first ``kept``.
+        private mutating func prepend(_ bytes: ArraySlice<UInt8>) {
+            guard !bytes.isEmpty else { return }
+            if !partialHasContent { partialHasContent = bytes.contains { !BackwardScan.isSpace($0) } }
+            var head: [UInt8] = []
+            head.reserveCapacity(BackwardScan.kept)
+            var lastWasSpace = false
+            var i = bytes.startIndex
+            while i < bytes.endIndex && head.count < BackwardScan.kept {
+                if BackwardScan.isSpace(bytes[i]) {
+                    if !lastWasSpace { head.append(0x20) }
+                    lastWasSpace = true
+                } else {
+                    head.append(bytes[i])
+                    lastWasSpace = false
+                }
+                i += 1
+            }
+            if head.count < BackwardScan.kept {
+                var rest = partial[...]
+                if lastWasSpace, rest.first == 0x20 { rest = rest.dropFirst() }
+                head.append(contentsOf: rest.prefix(BackwardScan.kept - head.count))
+            }
+            partial = head
+        }
     }
 
     /// `5/1/2024 12:07:41 PM` at the start of a line (leading white space allowed): 12 AM is 00, 12 PM is 12.
