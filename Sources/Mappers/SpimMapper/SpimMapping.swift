@@ -259,10 +259,10 @@ struct SpimMapping {
         name: SmartSPIMFolderName, metadata: SmartSPIMMetadata, channels: [Channel], start: Timestamp, end: Timestamp, problems: inout DiagnosticCollector
     ) throws -> JSONValue {
         let metadataLocation = input.location(path(constants.metadataFile), jsonPath: JSONPath([.key("session_config")]))
-        guard let pixel = SmartSPIMMetadata.number(metadata.session["um/pix"]) else {
+        guard let pixel = metadata.xyPixelSize else {
             throw DiagnosticError("session_config has no XY pixel size ('µm/pix'): the images' scale is unknown", at: metadataLocation)
         }
-        guard let zStep = SmartSPIMMetadata.number(metadata.session["zstepum"]) else {
+        guard let zStep = metadata.zStep else {
             throw DiagnosticError("session_config has no Z step ('Z step (µm)'): the images' scale is unknown", at: metadataLocation)
         }
         guard let instrumentID = settings.instrumentID else {
@@ -323,7 +323,7 @@ struct SpimMapping {
         ]
         if let sample = settings.sampleImmersion { chamberFields["sample_immersion"] = try immersion(sample, key: "sample_immersion", problems: &problems) }
         var code: JSONValue = .null
-        if let version = SmartSPIMMetadata.text(metadata.session["version"]), !version.isEmpty {
+        if let version = metadata.version, !version.isEmpty {
             code = [try models.make("Code", ["url": .string(settings.codeURL), "name": .string(constants.codeName), "version": .string(version)])]
         }
         let stream = try models.make(
