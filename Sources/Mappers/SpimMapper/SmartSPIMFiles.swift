@@ -440,7 +440,10 @@ public struct SmartSPIMMetadata: Sendable {
             guard let laser = Int(exactly: laserNumber) else {
                 throw DiagnosticError("the tile's Laser must be a wavelength in nm, found \(SmartSPIMMetadata.excerpt(laserValue.value))", at: fieldLocation(laserValue))
             }
-            let index = key.hasPrefix("t_") ? Int(key.dropFirst(2)) ?? Int.max : Int.max
+            // `t_<digits>` only (`Int` would also read `t_+5` and `t_-3`); a number too large for an Int goes last.
+            let digits = key.utf8.dropFirst(2)
+            let numbered = key.hasPrefix("t_") && !digits.isEmpty && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+            let index = numbered ? Int(key.dropFirst(2)) ?? Int.max : Int.max
             tiles.append(
                 Tile(
                     index: index, key: key, x: x, y: y, z: z, xPosition: xPosition, yPosition: yPosition, laser: laser,

@@ -79,6 +79,25 @@ extension SpimSession {
         let mapped = try mapSpim(session.url)
         #expect(mapped.acquisition.imaging?["channels"]?[0]?["detector"]?["exposure_time"] == 2.0)
     }
+
+    /// A non-finite refractive index in the job would be written as `null` too.
+    @Test(arguments: [".inf", "-.inf", "1e999", ".nan"])
+    func aNonFiniteRefractiveIndexIsRefused(value: String) throws {
+        let job = sampleJob.replacingOccurrences(of: "refractive_index: 1.5182", with: "refractive_index: \(value)")
+        let problems = thrownErrors { _ = try mapSpim(spimFixtures.appendingPathComponent("SmartSPIM_000000_2024-05-01_10-00-00"), job: job) }
+        #expect(problems.contains { $0.message.contains("refractive_index must be a positive finite number") }, "\(problems)")
+    }
+
+    /// Tile keys are `t_<digits>`: `t_-3` is not tile -3 (Int would read it so, and put it first).
+    @Test func aSignedTileKeyIsNotNumbered() throws {
+        let session = try SpimSession()
+        try session.replaceInMetadata(#""t_0""#, with: #""t_-3""#)
+        let mapped = try mapSpim(session.url)
+        let names = mapped.acquisition.images.compactMap { $0["file_name"]?.stringValue }.filter { $0.hasPrefix("SmartSPIM/Ex_488_Em_525/") }
+        #expect(names.count == 8)
+        #expect(names.last == "SmartSPIM/Ex_488_Em_525/471320/471320_701490")
+        #expect(names.first != "SmartSPIM/Ex_488_Em_525/471320/471320_701490")
+    }
 }
 
 /// Text from metadata.json is at most 64 KiB: a longer value is refused at its JSON path (not cut).
