@@ -211,6 +211,7 @@ public struct SmartSPIMMetadata: Sendable {
     /// version, a power unit, a number written as text) is refused at its JSON path. No SmartSPIM file has one, and
     /// positions and the version are copied into the output.
     public static let maximumTextBytes = 64 << 10
+
     /// One spelling for every form of a key: lower-cased; `µ` (U+00B5), `μ` (U+03BC) and U+FFFD read as `u`;
     /// spaces, `_`, `(` and `)` removed; `m/pix` (the micro sign dropped) read as `um/pix`. `Z step (µm)`,
     /// `Z step (um)`, `Z step (m)` and `z_step_um` are all `zstepum`.
@@ -253,8 +254,11 @@ public struct SmartSPIMMetadata: Sendable {
     /// `"-inf"`, `"Infinity"`, `"1e999"`, `1e999`): aind-data-schema has no value for a non-finite number, and JSON
     /// would write it as `null`.
     ///
-    /// - Parameter what: the value as messages name it (`the tile's X`).
-    public static func number(_ value: JSONValue?, _ what: String, at location: SourceLocation) throws(DiagnosticError) -> Double? {
+    /// - Parameters:
+    ///   - what: the value as messages name it (`the tile's X`).
+    ///   - location: where the value is.
+    ///   Both are made only for an error (10,000 tiles have 60,000 values).
+    public static func number(_ value: JSONValue?, _ what: @autoclosure () -> String, at location: @autoclosure () -> SourceLocation) throws(DiagnosticError) -> Double? {
         let parsed: Double?
         switch value {
         case nil, .null?:
@@ -262,29 +266,29 @@ public struct SmartSPIMMetadata: Sendable {
         case .number(let n)?:
             parsed = n.doubleValue
         case .string(let s)?:
-            try checkLength(s, what, at: location)
+            try checkLength(s, what(), at: location())
             let text = trimmed(s)
             if text.isEmpty { return nil }
             parsed = Double(text)
         default:
             parsed = nil
         }
-        guard let parsed else { throw DiagnosticError("\(what) is \(excerpt(value)), not a number", at: location) }
+        guard let parsed else { throw DiagnosticError("\(what()) is \(excerpt(value)), not a number", at: location()) }
         guard parsed.isFinite else {
-            throw DiagnosticError("\(what) is \(excerpt(value)), not a finite number (JSON has no value for it)", at: location)
+            throw DiagnosticError("\(what()) is \(excerpt(value)), not a finite number (JSON has no value for it)", at: location())
         }
         return parsed
     }
 
     /// A value as text (`"471320"`, or `471320` written as a number); `nil` for other kinds of value. Text longer than
     /// ``maximumTextBytes`` is a located error.
-    static func text(_ value: JSONValue?, _ what: String, at location: SourceLocation) throws(DiagnosticError) -> String? {
+    static func text(_ value: JSONValue?, _ what: @autoclosure () -> String, at location: @autoclosure () -> SourceLocation) throws(DiagnosticError) -> String? {
         switch value {
         case .string(let s)?:
-            try checkLength(s, what, at: location)
+            try checkLength(s, what(), at: location())
             return String(trimmed(s))
         case .number(let n)?:
-            try checkLength(n.literal, what, at: location)
+            try checkLength(n.literal, what(), at: location())
             return n.literal
         default:
             return nil
@@ -292,12 +296,12 @@ public struct SmartSPIMMetadata: Sendable {
     }
 
     /// Refuses text longer than ``maximumTextBytes``.
-    static func checkLength(_ text: String, _ what: String, at location: SourceLocation) throws(DiagnosticError) {
+    static func checkLength(_ text: String, _ what: @autoclosure () -> String, at location: @autoclosure () -> SourceLocation) throws(DiagnosticError) {
         let count = text.utf8.count
         guard count <= maximumTextBytes else {
             throw DiagnosticError(
-                "\(what) is \(count) bytes of text (\(excerpt(.string(text)))), more than the \(maximumTextBytes) (64 KiB) the adapter accepts",
-                at: location)
+                "\(what()) is \(count) bytes of text (\(excerpt(.string(text)))), more than the \(maximumTextBytes) (64 KiB) the adapter accepts",
+                at: location())
         }
     }
 
