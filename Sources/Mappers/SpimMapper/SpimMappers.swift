@@ -133,8 +133,9 @@ public struct SpimMapperV1_0: Mapper {
             }
         }
         for (key, immersion) in [("chamber_immersion", settings.chamberImmersion), ("sample_immersion", settings.sampleImmersion)] {
-            if let immersion, !(immersion.refractiveIndex > 0) {
-                problems.append((key, "refractive_index must be positive, found \(immersion.refractiveIndex)"))
+            // A non-finite index (`.inf`, `1e999`) would be written as null.
+            if let immersion, !(immersion.refractiveIndex > 0) || !immersion.refractiveIndex.isFinite {
+                problems.append((key, "refractive_index must be a positive finite number, found \(immersion.refractiveIndex)"))
             }
         }
         return problems

@@ -125,29 +125,36 @@ struct SpimMapping {
         }
     }
 
-    /// The last timestamp of the ASI log, reading only its end (64 KB, then more when no line there has one).
+    /// The last timestamp of the ASI log, read backwards from its end in chunks of ``ASILog/chunkBytes`` (each a ranged
+    /// read of the input, so the provenance records what was read) and no further than ``ASILog/searchLimitBytes``
+    /// from the end: memory is one chunk, whatever the size of the log.
     func lastASITimestamp(_ logPath: String) throws(DiagnosticError) -> (Timestamp, Int) {
         guard input.kind(of: logPath) == .file else {
             throw DiagnosticError(
                 "no \(constants.asiLogFile): the acquisition's end is unknown; set mappers.spim.settings.acquisition_end_time", at: input.location(logPath))
         }
         let size = try input.size(of: logPath)
-        var window: Int64 = 64 << 10
-        while true {
-            let (offset, bytes) = try input.tail(logPath, Int(min(window, size)))
-            // Start at a line boundary unless the whole file was read.
-            var slice = bytes[...]
-            if offset > 0, let newline = slice.firstIndex(of: 0x0A) { slice = slice[(newline + 1)...] }
-            if let found = ASILog.lastTimestamp(in: slice) { return (found.timestamp, found.skippedLines) }
-            if offset == 0 || window >= size {
-                throw DiagnosticError(
-                    size == 0
-                        ? "the ASI log is empty: the acquisition's end is unknown; set mappers.spim.settings.acquisition_end_time"
-                        : "no line of the ASI log has a timestamp (M/D/YYYY h:mm:ss AM|PM): the acquisition's end is unknown; set mappers.spim.settings.acquisition_end_time",
-                    at: input.location(logPath))
-            }
-            window *= 16
+        guard size > 0 else {
+            throw DiagnosticError(
+                "the ASI log is empty: the acquisition's end is unknown; set mappers.spim.settings.acquisition_end_time", at: input.location(logPath))
         }
+        let floor = max(0, size - ASILog.searchLimitBytes)
+        var scan = ASILog.BackwardScan()
+        var end = size
+        while end > floor {
+            let start = max(floor, end - Int64(ASILog.chunkBytes))
+            let bytes = try input.bytes(logPath, ranges: [start...(end - 1)]).parts.first ?? []
+            if let found = scan.feed(bytes[...]) { return (found, scan.skippedLines) }
+            end = start
+        }
+        if end == 0, let found = scan.finish() { return (found, scan.skippedLines) }
+        let searched =
+            end == 0
+            ? ""
+            : " in its last \(ASILog.searchLimitBytes >> 20) MiB (\(size - end) of its \(size) bytes were searched, from the end)"
+        throw DiagnosticError(
+            "no line of the ASI log has a timestamp (M/D/YYYY h:mm:ss AM|PM)\(searched): the acquisition's end is unknown; set mappers.spim.settings.acquisition_end_time",
+            at: input.location(logPath))
     }
 
     // MARK: Channels
@@ -252,10 +259,10 @@ struct SpimMapping {
         name: SmartSPIMFolderName, metadata: SmartSPIMMetadata, channels: [Channel], start: Timestamp, end: Timestamp, problems: inout DiagnosticCollector
     ) throws -> JSONValue {
         let metadataLocation = input.location(path(constants.metadataFile), jsonPath: JSONPath([.key("session_config")]))
-        guard let pixel = SmartSPIMMetadata.number(metadata.session["um/pix"]) else {
+        guard let pixel = metadata.xyPixelSize else {
             throw DiagnosticError("session_config has no XY pixel size ('µm/pix'): the images' scale is unknown", at: metadataLocation)
         }
-        guard let zStep = SmartSPIMMetadata.number(metadata.session["zstepum"]) else {
+        guard let zStep = metadata.zStep else {
             throw DiagnosticError("session_config has no Z step ('Z step (µm)'): the images' scale is unknown", at: metadataLocation)
         }
         guard let instrumentID = settings.instrumentID else {
@@ -316,7 +323,7 @@ struct SpimMapping {
         ]
         if let sample = settings.sampleImmersion { chamberFields["sample_immersion"] = try immersion(sample, key: "sample_immersion", problems: &problems) }
         var code: JSONValue = .null
-        if let version = SmartSPIMMetadata.text(metadata.session["version"]), !version.isEmpty {
+        if let version = metadata.version, !version.isEmpty {
             code = [try models.make("Code", ["url": .string(settings.codeURL), "name": .string(constants.codeName), "version": .string(version)])]
         }
         let stream = try models.make(
