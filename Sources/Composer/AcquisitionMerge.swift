@@ -165,6 +165,6 @@ enum AcquisitionMerge {
     /// The zone of a time read back from JSON: always a fixed offset, in whole hours rounded down.
     static func fixedOffsetZone(_ t: Timestamp) -> JSONValue {
         guard let offset = t.utcOffsetSeconds else { return .null }
-        return .int(Int((Double(offset) / 3600).rounded(.down)))
+        return .int(Timestamp.wholeHoursRoundedDown(offset))
     }
 }

@@ -266,7 +266,13 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     public var derivedTimeZone: JSONValue {
         if let zoneIdentifier { return .string(zoneIdentifier) }
         guard let offset = utcOffsetSeconds else { return .null }
-        return .int(Int((Double(offset) / 3600).rounded(.down)))
+        return .int(Timestamp.wholeHoursRoundedDown(offset))
+    }
+
+    /// `seconds` in whole hours, rounded toward minus infinity (`-12600` → `-4`), as Python's `//` rounds.
+    public static func wholeHoursRoundedDown(_ seconds: Int) -> Int {
+        let (quotient, remainder) = seconds.quotientAndRemainder(dividingBy: 3600)
+        return remainder < 0 ? quotient - 1 : quotient
     }
 
     /// Compares two aware timestamps by instant; `nil` when either is naive.

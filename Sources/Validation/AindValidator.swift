@@ -148,6 +148,11 @@ final class CompiledValidators: Sendable {
         }
     }
 
+    /// A finished compilation without a result (cannot happen: ``Compilation/run(_:)`` sets it before leaving).
+    private struct CompilationMissing: Error, CustomStringConvertible {
+        var description: String { "internal: a finished schema compilation has no result" }
+    }
+
     /// One validator's compilation: run once, by the thread that created it; waited for by every other.
     private final class Compilation: Sendable {
         private let finished = DispatchGroup()
@@ -163,7 +168,7 @@ final class CompiledValidators: Sendable {
 
         func wait() throws -> JSONSchemaValidator {
             finished.wait()
-            guard let outcome = result.withLock({ $0 }) else { preconditionFailure("a finished compilation has a result") }
+            guard let outcome = result.withLock({ $0 }) else { throw CompilationMissing() }
             return try outcome.get()
         }
     }
