@@ -18,11 +18,8 @@ public enum MapperCatalog {
     /// The `MapperConfigs/` files embedded at build time, by relative path.
     public static var embeddedConfigs: [String: String] { EmbeddedMapperConfigs.files }
 
-    /// The embedded YAML files as the build composed them, by relative path (``ConfigValue/init(composed:file:)``).
-    public static var composedConfigs: [String: String] { EmbeddedMapperConfigs.composed }
-
     /// The built-in configs, overridden by `overrideDirectory` when given.
     public static func configStore(overrideDirectory: URL? = nil) throws(DiagnosticError) -> ConfigStore {
-        try ConfigStore(embedded: embeddedConfigs, composed: composedConfigs, overrideDirectory: overrideDirectory)
+        try ConfigStore(embedded: embeddedConfigs, overrideDirectory: overrideDirectory)
     }
 }

@@ -17,20 +17,16 @@ public struct ConfigStore: Sendable {
         public let contents: String
         /// How to name the file in messages: `MapperConfigs/fiber/1.4.0.yaml` or the override file's path.
         public let displayName: String
-        /// A built-in YAML file as the build composed it (``ConfigValue/init(composed:file:)``); `nil` for others.
-        let composed: String?
 
-        init(relativePath: String, contents: String, displayName: String, composed: String? = nil) {
+        init(relativePath: String, contents: String, displayName: String) {
             self.relativePath = relativePath
             self.contents = contents
             self.displayName = displayName
-            self.composed = composed
         }
 
-        /// The file read as YAML: the built-in file's composed tree when the build made one, else its text parsed.
+        /// The file read as YAML.
         public func yaml() throws(DiagnosticError) -> ConfigValue {
-            if let composed, let value = ConfigValue(composed: composed, file: displayName) { return value }
-            return try ConfigValue.parseYAML(contents, file: displayName)
+            try ConfigValue.parseYAML(contents, file: displayName)
         }
 
         /// sha256 of the file's contents (recorded in lock files).
@@ -56,13 +52,10 @@ public struct ConfigStore: Sendable {
     private let parsed = ParsedConfigs()
 
     /// A store of the built-in files, overridden by `overrideDirectory` when given.
-    ///
-    /// - Parameter composed: the built-in YAML files as the build composed them (`EmbeddedMapperConfigs.composed`),
-    ///   read instead of parsing their text.
-    public init(embedded: [String: String], composed: [String: String] = [:], overrideDirectory: URL? = nil) throws(DiagnosticError) {
+    public init(embedded: [String: String], overrideDirectory: URL? = nil) throws(DiagnosticError) {
         var files: [String: File] = [:]
         for (path, contents) in embedded {
-            files[path] = File(relativePath: path, contents: contents, displayName: "MapperConfigs/\(path) (built in)", composed: composed[path])
+            files[path] = File(relativePath: path, contents: contents, displayName: "MapperConfigs/\(path) (built in)")
         }
         if let overrideDirectory {
             var isDirectory: ObjCBool = false

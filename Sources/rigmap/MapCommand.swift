@@ -43,29 +43,6 @@ struct MapCommand: ParsableCommand {
     @OptionGroup var jobOptions: JobOptions
     @OptionGroup var configOptions: ConfigOptions
 
-    /// What the command line asks for.
-    var invocation: MapInvocation {
-        MapInvocation(
-            mapper: mapper, input: input, output: output, job: jobOptions.job, settings: jobOptions.settings, updateLock: jobOptions.updateLock,
-            config: configOptions.config)
-    }
-
-    func run() throws {
-        try invocation.run()
-    }
-}
-
-/// What one `rigmap map` is asked to do, read by ArgumentParser (``MapCommand``) or by ``MapCommand/recognized(_:)``,
-/// and running it. A check of the arguments belongs here, so that both readings make it.
-struct MapInvocation: Equatable {
-    var mapper: String
-    var input: String
-    var output: String
-    var job: String?
-    var settings: [String] = []
-    var updateLock = false
-    var config: String?
-
     func run() throws {
         if output.isEmpty || input.isEmpty {
             printError("error: --\(output.isEmpty ? "output" : "input") must name a \(output.isEmpty ? "folder" : "file or folder")")
@@ -79,58 +56,13 @@ struct MapInvocation: Equatable {
     }
 
     private func execute() throws(DiagnosticError) {
-        let pipeline = try makePipeline(try ConfigOptions.store(directory: config))
+        let pipeline = try makePipeline(try configOptions.store())
         let request = Pipeline.MapRequest(
             mapper: mapper, input: URL(fileURLWithPath: input), inputDisplay: input, output: URL(fileURLWithPath: output), outputDisplay: output,
-            job: try JobOptions.request(job: job, settings: settings, updateLock: updateLock))
+            job: try jobOptions.request())
         let result = try pipeline.map(request)
         for warning in result.warnings { printError(warning.description) }
         for file in result.written { print("wrote \(file)") }
         print("mapped with \(result.resolved.mapper.identity) (version from \(result.resolved.source.rawValue))")
     }
 }
-
-extension MapCommand {
-    /// What a plain, well-formed `map` command line asks for, read without ArgumentParser; `nil` for anything
-    /// else, which ArgumentParser then parses (and reports).
-    ///
-    /// ArgumentParser learns a command's options by reflecting over its types at every start: 16 M instructions,
-    /// a quarter of mapping one fiber asset (about 2.5 ms of 12). This reads only the shape a lab's scripts use:
-    /// `map` then `--mapper`, `--input`, `--output`, `--job`, `--config` (each at most once, each followed by a
-    /// value that does not begin with `-`), `--set` (any number) and `--update-lock`, in any order, with `--mapper`,
-    /// `--input` and `--output` present. `--name=value`, `--`, repeats, unknown or missing options, `--help` and
-    /// `--version` go to ArgumentParser. A test checks that both give the same invocation for every form this takes.
-    ///
-    /// No ``MapCommand`` is built: its option wrappers cost 1.1 M instructions of ArgumentParser set-up.
-    static func recognized(_ arguments: [String]) -> MapInvocation? {
-        guard arguments.first == "map" else { return nil }
-        var values: [String: String] = [:]
-        var settings: [String] = []
-        var updateLock = false
-        var index = 1
-        while index < arguments.count {
-            let name = arguments[index]
-            switch name {
-            case "--update-lock":
-                if updateLock { return nil }
-                updateLock = true
-                index += 1
-            case "--mapper", "--input", "--output", "--job", "--config", "--set":
-                guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") else { return nil }
-                let value = arguments[index + 1]
-                if name == "--set" {
-                    settings.append(value)
-                } else {
-                    guard values.updateValue(value, forKey: name) == nil else { return nil }
-                }
-                index += 2
-            default:
-                return nil
-            }
-        }
-        guard let mapper = values["--mapper"], let input = values["--input"], let output = values["--output"] else { return nil }
-        return MapInvocation(
-            mapper: mapper, input: input, output: output, job: values["--job"], settings: settings, updateLock: updateLock, config: values["--config"])
-    }
-}
-

@@ -27,17 +27,8 @@ struct Rigmap: ParsableCommand {
         ]
     )
 
-    /// Runs the command line. A well-formed `rigmap map …` (``MapCommand/recognized(_:)``) runs without
-    /// ArgumentParser's parse; everything else, help and every error included, is ArgumentParser's.
+    /// Runs the command line (swift-argument-parser), with usage errors exiting 2.
     static func main() {
-        if let invocation = MapCommand.recognized(Array(CommandLine.arguments.dropFirst())) {
-            do {
-                try invocation.run()
-            } catch {
-                exit(withError: error)
-            }
-            return
-        }
         do {
             var command = try parseAsRoot()
             try command.run()
