@@ -5,8 +5,10 @@ import Testing
 
 let cliFixtures = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
 
-/// The `rigmap` binary built beside the test bundle.
+/// The `rigmap` binary built beside the test bundle, or the one `RIGMAP_TEST_BINARY` names (CI runs these tests
+/// against the release binary the README installs).
 let rigmapBinary: URL = {
+    if let chosen = ProcessInfo.processInfo.environment["RIGMAP_TEST_BINARY"], !chosen.isEmpty { return URL(fileURLWithPath: chosen) }
     let candidates = [
         Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("rigmap"),
         Bundle.main.bundleURL.appendingPathComponent("rigmap"),
