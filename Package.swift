@@ -108,8 +108,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Test support shared by the suites and by adapter tests (thrown diagnostics, temporary folders).
-        .target(name: "MapperTesting", dependencies: ["RigMapperCore"]),
+        // Test support shared by the suites and by adapter tests: thrown diagnostics, temporary folders, running a
+        // mapper as `rigmap map` does (the real pipeline), and the conformance suite every adapter's tests call.
+        .target(name: "MapperTesting", dependencies: ["RigMapperCore", "MetadataModel", "Resolver", "Pipeline", "MapperCatalog"]),
         .testTarget(name: "MetadataModelTests", dependencies: ["MetadataModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AindSchemasTests", dependencies: ["AindSchemas", "MetadataModel", "Validation"]),
         .testTarget(

@@ -176,6 +176,7 @@ def main():
           % (len(cases), agree, figure, sum(1 for c in cases if not c[2])))
 
     emitted = sorted(glob.glob(os.path.join(repo, "Tests/Mappers/*/Fixtures/**/expected.json"), recursive=True))
+    emitted += sorted(glob.glob(os.path.join(repo, "Tests/Mappers/*/Fixtures/golden/**/*.json"), recursive=True))
     emitted += sorted(glob.glob(os.path.join(repo, "Tests/PipelineTests/Fixtures/*-expected/*.json")))
     refused = []
     for path in emitted:

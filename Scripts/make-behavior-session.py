@@ -2,7 +2,7 @@
 """Generates a small AIND behavior session (Bonsai + Harp devices) for RigMapper's tests and examples.
 
 Standard library only. The layout, the Harp binary message format and the core registers follow
-../shared/reference/behavior/SPEC.md (harp-tech protocol: little-endian messages `type, length, address, port,
+Docs/specs/behavior.md (harp-tech protocol: little-endian messages `type, length, address, port,
 payload type, [seconds u32, micro u16 (32 us)], payload, checksum`; one `<device>_<address>.bin` per register that sent
 a message; a dump of the core registers 0-15, or 0-17 for AIND RP2040 devices, as Read replies; 1 Hz heartbeat
 events on register 8; `device.yml`; Logs/*_input.json and *_output.json; SoftwareEvents JSON lines).

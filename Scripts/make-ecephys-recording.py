@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generates a synthetic Open Ephys GUI recording (Neuropix-PXI, Binary format) for the ecephys mapper's tests.
 
-Standard library only (no numpy). The layout follows ../shared/reference/ecephys/SPEC.md sections 1 and 5 and imitates
-../shared/reference/ecephys/recording_example/ (GUI 0.6.7) and the real probeinterface samples (GUI 1.0.x):
+Standard library only (no numpy). The layout follows Docs/specs/ecephys.md sections 1 and 5 and imitates
+Tests/Mappers/EcephysMapperTests/Fixtures/recording_example/ (GUI 0.6.7) and the real probeinterface samples (GUI 1.0.x):
 
     OUT/<session folder>/Record Node <id>/settings.xml, settings_<E>.xml (E >= 2)
         experiment<E>/recording<R>/structure.oebin, sync_messages.txt,

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Generates a synthetic SmartSPIM acquisition folder (AIND layout) for the SPIM mapper's tests.
 
-Standard library only. The layout follows ../shared/reference/spim/SPEC.md sections 1-3 and 8 and imitates, byte for
-byte, ../shared/reference/spim/SmartSPIM_000000_2024-05-01_10-00-00/ (made by an upstream generator that is not
-available) and, with --key-style legacy, the real legacy ../shared/reference/spim/metadata.json:
+Standard library only. The layout follows Docs/specs/spim.md sections 1-3 and 8 and imitates, byte for byte,
+Tests/Mappers/SpimMapperTests/Fixtures/SmartSPIM_000000_2024-05-01_10-00-00/ (made by an upstream generator that is
+not available) and, with --key-style legacy, the real legacy Tests/Mappers/SpimMapperTests/Fixtures/real/metadata.json:
 
     OUT/SmartSPIM_<subject>_<YYYY-MM-DD_HH-MM-SS>/
         SmartSPIM/Ex_<ex>_Em_<em>/<X>/<X>_<Y>/<zzzzzz>.png   1x1 16-bit grey PNG planes, names go up by 10*z_step
@@ -48,7 +48,7 @@ z step and stack duration; seed 0, the default, gives the sample's values):
                             channel folder, no stack/MIP folders and no wavelength_config entry
   --extra-channel-folder EX:EM   an (empty) channel folder with no tiles (repeatable)
   --stray-entries           SmartSPIM/nohup.out, SmartSPIM/desktop.ini, SmartSPIM/Ex_488_Ch0/, SmartSPIM/tmp/
-  --job-config FILE         also write a job config like ../shared/reference/spim/job_config_example.json
+  --job-config FILE         also write a job config like Tests/Mappers/SpimMapperTests/Fixtures/real/job_config_example.json
   --timezone TZ             timezone written in the job config (default America/Los_Angeles)
   --job-end "Y-M-D H:M:S"   put "acquisition_end_time" (local wall time, no offset) in the job config
   --seed N                  variations (default 0 = the sample's values)

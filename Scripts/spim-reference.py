@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Reference SmartSPIM -> aind-data-schema 2.9.2 (acquisition schema 2.5.4) Acquisition mapper.
 
-A short, readable version of the mapping table in ../shared/reference/spim/SPEC.md section 6 (with the tricky cases
+A short, readable version of the mapping table in Docs/specs/spim.md section 6 (with the tricky cases
 of section 8). It stands in for the unavailable upstream reference_smartspim_to_v2.py and reproduces its golden file
-../shared/reference/spim/expected_acquisition_v2_for_synthetic_sample.json.
+Tests/Mappers/SpimMapperTests/Fixtures/real/expected_acquisition_v2_for_synthetic_sample.json.
 
     /work/main/.build-venv-schemas/bin/python Scripts/spim-reference.py FOLDER JOB_CONFIG.json OUT.json
 

@@ -1,8 +1,8 @@
 """Wraps a real Open Ephys settings.xml (which comes without its recording) into a minimal recording the ecephys
 mapper can read: the settings file copied byte for byte into each Record Node the file declares, and for each node
 experiment1/recording1/ with a structure.oebin listing the streams that node records, a sync_messages.txt, and
-`sample_numbers.npy` headers. Stdlib only. Used to make the ecephys test fixtures from the real files in
-../shared/reference/ecephys (see Tests/Mappers/EcephysMapperTests/Fixtures/README.md).
+`sample_numbers.npy` headers. Stdlib only. Used by Scripts/make-ecephys-fixtures to make the ecephys test fixtures from the real
+settings files (see Tests/Mappers/EcephysMapperTests/Fixtures/README.md).
 
     python3 Scripts/wrap-ecephys-settings.py SETTINGS.xml OUT_SESSION_DIR [options]
       --utc-offset -08:00   the rig's offset at DATE: Software Time = DATE - offset (default: no sync_messages.txt)

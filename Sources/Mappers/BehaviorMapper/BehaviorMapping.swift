@@ -331,7 +331,7 @@ struct BehaviorMapping {
         guard let text = session.session?["date"]?.stringValue, let date = try? Timestamp(parsing: text) else {
             throw DiagnosticError(
                 "the session has no date to give the instrument's modification_date; set mappers.behavior.settings.modification_date",
-                at: session.sessionPath.map { input.location($0, jsonPath: JSONPath([.key("date")])) })
+                at: session.sessionPath.map { input.location($0, jsonPath: JSONPath([.key("date")])) } ?? input.location(MapperInput.join(session.root, "Logs")))
         }
         return date.isoDate
     }

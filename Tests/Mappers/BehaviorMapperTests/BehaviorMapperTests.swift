@@ -55,21 +55,11 @@ struct Session {
     }
 }
 
-/// Runs behavior@1.0.0 as `rigmap map` does (the pipeline: validation included, nothing written on failure).
+/// Runs behavior@1.0.0 as `rigmap map` does (MapperTesting's `rigmapMap`: the pipeline, validation included, nothing
+/// written on failure).
 func map(_ session: Session, job: String = "timezone: America/Los_Angeles\n") throws(DiagnosticError) -> (instrument: JSONValue, acquisition: JSONValue, warnings: [Diagnostic]) {
-    let out: URL
-    do {
-        out = try makeTemporaryFolder("behavior-out").appendingPathComponent("out")
-    } catch {
-        throw DiagnosticError("\(error)")
-    }
-    let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(), configs: try MapperCatalog.configStore(), rigmapVersion: "test"))
-    let request = Pipeline.MapRequest(
-        mapper: "behavior", input: session.url, inputDisplay: "session", output: out, job: Resolver.Request(job: try JobConfig.parse(yaml: job, file: "job.yaml")))
-    let result = try pipeline.map(request)
-    let instrument = try JSONDocument.read(out.appendingPathComponent("instrument_behavior.json"))
-    let acquisition = try JSONDocument.read(out.appendingPathComponent("acquisition_behavior.json"))
-    return (instrument, acquisition, result.warnings)
+    let run = try rigmapMap("behavior", input: session.url, inputDisplay: "session", job: job)
+    return (try run.json("instrument_behavior.json"), try run.json("acquisition_behavior.json"), run.warnings)
 }
 
 func component(_ instrument: JSONValue, _ name: String) -> JSONValue? {
@@ -365,9 +355,7 @@ extension Session {
         let handle = try FileHandle(forWritingTo: big)
         try handle.truncate(atOffset: 2_000_000_000)  // sparse: a long recording's size, no disk used
         try handle.close()
-        let out = try makeTemporaryFolder("big-out")
-        let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(), configs: try MapperCatalog.configStore(), rigmapVersion: "test"))
-        let result = try pipeline.map(.init(mapper: "behavior", input: session.url, output: out, job: Resolver.Request(job: try JobConfig.parse(yaml: "timezone: UTC", file: "job.yaml"))))
+        let result = try rigmapMap("behavior", input: session.url, job: "timezone: UTC").result
         #expect(!result.record.inputs.keys.contains { $0.hasSuffix("_44.bin") || $0.hasSuffix("_32.bin") })
         #expect(result.record.inputs.keys.contains("behavior/Behavior.harp/Behavior_0.bin"))
     }

@@ -289,12 +289,9 @@ extension Session {
         }
         grown += original  // the latest heartbeats last, beyond the second chunk
         try session.write("ClockGenerator.harp/WhiteRabbit_8.bin", grown)
-        let out = try makeTemporaryFolder("behavior-chunks").appendingPathComponent("out")
-        let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(), configs: try MapperCatalog.configStore(), rigmapVersion: "test"))
-        let result = try pipeline.map(
-            .init(mapper: "behavior", input: session.url, output: out, job: Resolver.Request(job: try JobConfig.parse(yaml: "timezone: America/Los_Angeles", file: "job.yaml"))))
-        #expect(result.record.inputs["behavior/ClockGenerator.harp/WhiteRabbit_8.bin"] == Digest.sha256(grown))
-        let acquisition = try JSONDocument.read(out.appendingPathComponent("acquisition_behavior.json"))
+        let run = try rigmapMap("behavior", input: session.url, job: "timezone: America/Los_Angeles")
+        #expect(run.result.record.inputs["behavior/ClockGenerator.harp/WhiteRabbit_8.bin"] == Digest.sha256(grown))
+        let acquisition = try run.json("acquisition_behavior.json")
         let unchanged = try Session()
         try unchanged.remove("SoftwareEvents/EndSessionTime.json")
         let expected = try map(unchanged).acquisition["acquisition_end_time"]

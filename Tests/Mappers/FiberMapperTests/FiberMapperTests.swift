@@ -57,18 +57,16 @@ func errors(_ body: () throws -> Void) -> [Diagnostic] { thrownErrors(body) }
         #expect(referenceCases().filter { $0.hasPrefix("mapper-1.4.0") }.count == 6)
     }
 
+    /// Mapped as `rigmap map --mapper fiber --input fip.json --job job.yaml` maps it (validation included).
     @Test(arguments: referenceCases())
     func reproducesTheReferenceByteForByte(_ name: String) throws {
         let dir = fixtures.appendingPathComponent(name)
-        let job = try JobConfig.load(contentsOf: dir.appendingPathComponent("job.yaml"))
-        let run = try mapFiber(input: dir.appendingPathComponent("fip.json"), job: job)
-        #expect(run.output.documents.count == 1)
-        #expect(run.output.documents.first?.kind == .acquisition)
-        let produced = JSONWriter.referenceBytes(try #require(run.output.documents.first?.value))
+        let run = try rigmapMap("fiber", input: dir.appendingPathComponent("fip.json"), jobFile: dir.appendingPathComponent("job.yaml"))
+        #expect(run.documents.keys.sorted() == ["acquisition_fiber.json"])
         let expected = try Data(contentsOf: dir.appendingPathComponent("expected.json"))
-        #expect(produced == Array(expected), "\(name) differs from the reference")
+        #expect(run.files["acquisition_fiber.json"] == Array(expected), "\(name) differs from the reference")
         // The version chosen is the one the job names.
-        #expect(name.hasPrefix("mapper-\(run.configFile.relativePath.dropFirst("fiber/".count).dropLast(".yaml".count))"))
+        #expect(name.hasPrefix("mapper-\(run.mapper.dropFirst("fiber@".count))/"))
     }
 }
 
@@ -242,18 +240,18 @@ func errors(_ body: () throws -> Void) -> [Diagnostic] { thrownErrors(body) }
 
     @Test func thereAreSeveralRigs() { #expect(FiberInstrumentTests.cases().count == 4) }
 
+    /// Mapped as `rigmap map --mapper fiber --input fip.json --job job.yaml` maps it (validation included).
     @Test(arguments: cases())
     func equalsCreateInstrumentByteForByte(_ name: String) throws {
         let dir = fixtures.appendingPathComponent("instrument").appendingPathComponent(name)
-        let job = try JobConfig.load(contentsOf: dir.appendingPathComponent("job.yaml"))
-        let run = try mapFiber(input: dir.appendingPathComponent("fip.json"), job: job)
-        #expect(run.output.documents.map(\.kind) == [.instrument, .acquisition])
-        let instrument = try #require(run.output.documents.first?.value)
-        #expect(JSONWriter.referenceBytes(instrument) == Array(try Data(contentsOf: dir.appendingPathComponent("expected.json"))), "\(name)")
+        let run = try rigmapMap("fiber", input: dir.appendingPathComponent("fip.json"), jobFile: dir.appendingPathComponent("job.yaml"))
+        #expect(run.documents.keys.sorted() == ["acquisition_fiber.json", "instrument_fiber.json"])
+        #expect(run.files["instrument_fiber.json"] == Array(try Data(contentsOf: dir.appendingPathComponent("expected.json"))), "\(name)")
+        let instrument = try run.json("instrument_fiber.json")
         // The pair is consistent: the instrument ids agree, and every active device of the acquisition is a component,
         // except the implanted fibers (procedures) and the lime LED, which aind-metadata-mapper 1.4.0's mapper calls
         // "560nm LED" while its instrument builder calls it "565nm LED".
-        let acquisition = try #require(run.output.documents.last?.value)
+        let acquisition = try run.json("acquisition_fiber.json")
         #expect(acquisition["instrument_id"] == instrument["instrument_id"])
         let components = Set(instrument.instrumentComponentNames)
         let missing = (acquisition["data_streams"]?[0]?["active_devices"]?.arrayValue ?? []).compactMap(\.stringValue).filter { !components.contains($0) }

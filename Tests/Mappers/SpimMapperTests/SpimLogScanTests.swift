@@ -11,12 +11,7 @@ import Testing
 
 /// Runs spim@1.0.0 into `out` as `rigmap map` does; the diagnostics it throws (none when it wrote).
 func mapSpim(_ input: URL, job: String = sampleJob, into out: URL) -> [Diagnostic] {
-    thrownDiagnostics {
-        let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(), configs: try MapperCatalog.configStore(), rigmapVersion: "test"))
-        let request = Pipeline.MapRequest(
-            mapper: "spim", input: input, inputDisplay: input.lastPathComponent, output: out, job: Resolver.Request(job: try JobConfig.parse(yaml: job, file: "job.yaml")))
-        _ = try pipeline.map(request)
-    }
+    thrownDiagnostics { _ = try rigmapMap("spim", input: input, job: job, output: out) }
 }
 
 extension SpimSession {

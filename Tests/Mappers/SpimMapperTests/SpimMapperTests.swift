@@ -51,21 +51,10 @@ struct SpimSession {
     func writeLog(_ bytes: [UInt8]) throws { try Data(bytes).write(to: logURL) }
 }
 
-/// Runs spim@1.0.0 as `rigmap map` does (validation included, nothing written on failure).
+/// Runs spim@1.0.0 as `rigmap map` does (MapperTesting's `rigmapMap`: validation included, nothing written on failure).
 func mapSpim(_ input: URL, job: String = sampleJob) throws(DiagnosticError) -> (acquisition: JSONValue, bytes: [UInt8], warnings: [Diagnostic]) {
-    let out: URL
-    do {
-        out = try makeTemporaryFolder("spim-out").appendingPathComponent("out")
-    } catch {
-        throw DiagnosticError("\(error)")
-    }
-    let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(), configs: try MapperCatalog.configStore(), rigmapVersion: "test"))
-    let request = Pipeline.MapRequest(
-        mapper: "spim", input: input, inputDisplay: input.lastPathComponent, output: out, job: Resolver.Request(job: try JobConfig.parse(yaml: job, file: "job.yaml")))
-    let result = try pipeline.map(request)
-    let file = out.appendingPathComponent("acquisition_spim.json")
-    let bytes = (try? Data(contentsOf: file)).map { Array($0) } ?? []
-    return (try JSONDocument.read(file), bytes, result.warnings)
+    let run = try rigmapMap("spim", input: input, job: job)
+    return (try run.json("acquisition_spim.json"), run.files["acquisition_spim.json"] ?? [], run.warnings)
 }
 
 extension JSONValue {
