@@ -279,7 +279,13 @@ struct EcephysSession: Sendable {
                 folder: entry.folder, streamName: entry.streamName, processorName: entry.sourceProcessorName, processorID: entry.sourceProcessorID,
                 sampleRate: entry.sampleRate, channelCount: entry.channelCount)
             if entry.sampleRate != nil { stream.sampleRateLocation = input.location(structurePath, jsonPath: at.appending("sample_rate")) }
-            let start = entry.sourceProcessorID.map { startByID[StreamID(name: entry.streamName, processorID: $0)] } ?? startByName[entry.streamName]
+            // With a source processor id, only a start line of that processor; without, any of that stream name.
+            let start: SyncMessages.Start?
+            if let id = entry.sourceProcessorID {
+                start = startByID[StreamID(name: entry.streamName, processorID: id)]
+            } else {
+                start = startByName[entry.streamName]
+            }
             if let start {
                 stream.firstSample = start.firstSample
                 stream.firstSampleLocation = input.location(syncPath, line: start.line)
@@ -323,10 +329,11 @@ struct EcephysSession: Sendable {
                 }
                 stream.sampleCount = count
                 stream.sampleCountLocation = input.location(path, byteOffset: header.shapeOffset)
+                // A header claiming more data than the file holds: a damaged header or a truncated copy.
                 let held = first.size - Int64(header.dataOffset)
-                if count > 0, header.itemSize != nil, header.dataByteCount.map({ $0 > held }) ?? true {
+                if count > 0, let itemSize = header.itemSize, header.dataByteCount.map({ $0 > held }) ?? true {
                     problems.warning(
-                        "the header claims \(count) samples (shape \(header.shape.map(String.init).joined(separator: " × ")), \(OpenEphysLimits.quoted(header.descr))), more than the file's \(max(0, held)) bytes of data hold: a damaged header or a truncated copy; the length is taken from the header",
+                        "the header claims \(count) samples, more than the file's \(max(0, held)) bytes of data hold (\(itemSize) bytes a sample): a damaged header or a truncated copy; the length is taken from the header",
                         at: input.location(path, byteOffset: header.shapeOffset))
                 }
                 if stream.firstSample == nil, count > 0, header.descr == "<i8", bytes.count >= header.dataOffset + 8 {

@@ -319,11 +319,16 @@ public struct SyncMessages: Sendable {
     public var invalid: [Invalid] = []
 
     public init(_ text: String) {
-        for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
-            var line = Substring(raw)
+        // Line by line without an array of every line (a file of garbage can hold millions).
+        var rest = Substring(text)
+        var lineNumber = 0
+        while !rest.isEmpty {
+            lineNumber += 1
+            let end = rest.firstIndex { $0 == "\n" || $0 == "\r\n" } ?? rest.endIndex
+            var line = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             while line.last == "\r" || line.last == " " || line.last == "\t" { line.removeLast() }
             if line.isEmpty { continue }
-            let lineNumber = number + 1
             if let value = SyncMessages.suffix(line, after: "Software Time (milliseconds since midnight Jan 1st 1970 UTC):") {
                 if let ms = Int64(value.trimmingCharacters(in: .whitespaces)) {
                     if softwareTimeMilliseconds == nil {
