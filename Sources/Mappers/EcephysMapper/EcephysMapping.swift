@@ -58,6 +58,13 @@ struct EcephysMapping {
         var stream: String
     }
 
+    /// A recorded stream in one experiment.
+    struct RecordedKey: Hashable {
+        var processorID: String?
+        var stream: String
+        var experiment: Int
+    }
+
     /// An NI-DAQ source of the signal chain (one per stream of an `NI-DAQmx` processor).
     struct DAQ {
         var name: String
@@ -143,12 +150,14 @@ struct EcephysMapping {
         }
         let hasQuadBase = enabled.contains { constants.quadBaseParts.contains($0.1.partNumber ?? "") }
         var prefixes: [(prefix: String, streams: [String])] = []
+        var prefixIndex: [String: Int] = [:]
         for stream in processor.streams {
             if stream.name.uppercased().hasSuffix("ADC") || (stream.deviceName ?? "").uppercased().contains("ADC") { continue }
             let prefix = EcephysMapping.streamPrefix(stream.name, quadBase: hasQuadBase)
-            if let index = prefixes.firstIndex(where: { $0.prefix == prefix }) {
+            if let index = prefixIndex[prefix] {
                 prefixes[index].streams.append(stream.name)
             } else {
+                prefixIndex[prefix] = prefixes.count
                 prefixes.append((prefix, [stream.name]))
             }
         }
@@ -201,6 +210,7 @@ struct EcephysMapping {
         var index: [ProbeKey: Int] = [:]
         var disabled: [ProbeKey: (OpenEphysSettings.ProbeElement, String)] = [:]
         var daqs: [DAQ] = []
+        var daqKeys = Set<StreamKey>()
         var warnedNames = Set<String>()
         for (experiment, _, file) in settingsFiles {
             for processor in file.settings.processors {
@@ -226,7 +236,7 @@ struct EcephysMapping {
                     }
                     for (key, element) in off where disabled[key] == nil { disabled[key] = (element, file.path) }
                 } else if constants.daqProcessors.contains(processor.name) {
-                    for stream in processor.streams where !daqs.contains(where: { $0.name == stream.name && $0.processorID == (processor.nodeID ?? "") }) {
+                    for stream in processor.streams where daqKeys.insert(StreamKey(processorID: processor.nodeID ?? "", stream: stream.name)).inserted {
                         daqs.append(DAQ(name: stream.name, processorID: processor.nodeID ?? ""))
                     }
                 }
@@ -238,14 +248,23 @@ struct EcephysMapping {
                 at: input.location(file, line: element.line))
         }
 
-        // What each experiment recorded, across Record Nodes.
+        // What each experiment recorded, across Record Nodes: each (stream, experiment) once, through indexes of the
+        // probes' and NI-DAQs' streams.
+        var probesByStream: [StreamKey: [Int]] = [:]
+        for i in probes.indices {
+            for key in probes[i].streams { probesByStream[key, default: []].append(i) }
+        }
+        var daqsByName: [String: [Int]] = [:]
+        for i in daqs.indices { daqsByName[daqs[i].name, default: []].append(i) }
+        var done = Set<RecordedKey>()
         for node in session.nodes {
             for experiment in node.experiments {
                 for recording in experiment.recordings {
-                    for stream in recording.streams {
+                    for stream in recording.streams
+                    where done.insert(RecordedKey(processorID: stream.processorID, stream: stream.streamName, experiment: experiment.number)).inserted {
                         let key = StreamKey(processorID: stream.processorID ?? "", stream: stream.streamName)
-                        for i in probes.indices where probes[i].streams.contains(key) { probes[i].recordedIn.insert(experiment.number) }
-                        for i in daqs.indices where daqs[i].name == stream.streamName && (stream.processorID == nil || daqs[i].processorID == stream.processorID) {
+                        for i in probesByStream[key] ?? [] { probes[i].recordedIn.insert(experiment.number) }
+                        for i in daqsByName[stream.streamName] ?? [] where stream.processorID == nil || daqs[i].processorID == stream.processorID {
                             daqs[i].recordedIn.insert(experiment.number)
                         }
                     }
@@ -293,7 +312,17 @@ struct EcephysMapping {
     /// recording ends when its longest stream ends (sample count / rate), whichever node recorded it.
     func times(problems: inout DiagnosticCollector) throws(DiagnosticError) -> [ExperimentSpan] {
         var numbers = Set<Int>()
-        for node in session.nodes { for experiment in node.experiments where !experiment.recordings.isEmpty { numbers.insert(experiment.number) } }
+        // Every node's view of each experiment (its first folder of that number, when it holds recordings), in node
+        // order: one pass over the nodes, then lookups.
+        var viewsByNumber: [Int: [(node: EcephysSession.RecordNode, experiment: EcephysSession.Experiment)]] = [:]
+        for node in session.nodes {
+            var seen = Set<Int>()
+            for experiment in node.experiments {
+                if !experiment.recordings.isEmpty { numbers.insert(experiment.number) }
+                guard seen.insert(experiment.number).inserted, !experiment.recordings.isEmpty else { continue }
+                viewsByNumber[experiment.number, default: []].append((node, experiment))
+            }
+        }
         guard let first = numbers.min() else {
             throw DiagnosticError(
                 "no Record Node holds a recording (experiment<N>/recording<M>/ with structure.oebin): nothing was recorded",
@@ -306,20 +335,27 @@ struct EcephysMapping {
         }
         var spans: [ExperimentSpan] = []
         var warnedDate = false
+        var oddRates = RepeatedWarnings()
         for number in numbers.sorted() {
             // Every node's view of this experiment's recordings.
-            let views = session.nodes.compactMap { node -> (node: EcephysSession.RecordNode, experiment: EcephysSession.Experiment)? in
-                guard let experiment = node.experiments.first(where: { $0.number == number }), !experiment.recordings.isEmpty else { return nil }
-                return (node, experiment)
+            let views = viewsByNumber[number] ?? []
+            // Each recording's copies (one per node that holds it, in node order).
+            var copiesByNumber: [Int: [EcephysSession.Recording]] = [:]
+            for view in views {
+                var seen = Set<Int>()
+                for recording in view.experiment.recordings where seen.insert(recording.number).inserted {
+                    copiesByNumber[recording.number, default: []].append(recording)
+                }
             }
-            let recordingNumbers = Set(views.flatMap { $0.experiment.recordings.map(\.number) }).sorted()
+            let recordingNumbers = copiesByNumber.keys.sorted()
             guard let firstRecording = recordingNumbers.first else { continue }
+            let firstCopies = copiesByNumber[firstRecording] ?? []
             // The experiment's first recording: the earliest Software Time, else the override, else DATE.
             var base: Int64
             if number == first, let override {
                 base = override
-            } else if let ms = views.compactMap({ $0.experiment.recordings.first { $0.number == firstRecording }?.softwareTimeMilliseconds }).min() {
-                base = ms * 1000
+            } else if let micro = firstCopies.compactMap(\.softwareTimeMicroseconds).min() {
+                base = micro
             } else {
                 var dates: [Int64] = []
                 for view in views {
@@ -329,43 +365,119 @@ struct EcephysMapping {
                 base = earliest
             }
             var end = base
+            var counted = 0
+            var empty: SourceLocation?
+            var holdsSamples = false
             for recordingNumber in recordingNumbers {
-                let copies = views.compactMap { $0.experiment.recordings.first { $0.number == recordingNumber } }
+                let copies = copiesByNumber[recordingNumber] ?? []
                 var start = base
                 if recordingNumber != firstRecording {
-                    let firstCopies = views.compactMap { $0.experiment.recordings.first { $0.number == firstRecording } }
-                    if let ms = copies.compactMap(\.softwareTimeMilliseconds).min(), !(number == first && override != nil) {
-                        start = ms * 1000
-                    } else if let shift = zip(firstCopies, copies).lazy.compactMap({ sampleShift(from: $0.0, to: $0.1) }).first
-                        ?? firstCopies.lazy.flatMap({ a in copies.lazy.compactMap { b in sampleShift(from: a, to: b) } }).first
-                    {
-                        start = base + shift
+                    if let micro = copies.compactMap(\.softwareTimeMicroseconds).min(), !(number == first && override != nil) {
+                        start = micro
+                    } else if let shift = sampleShift(from: firstCopies, to: copies) {
+                        switch shift {
+                        case .value(let micro, let location):
+                            guard let shifted = EcephysTime.adding(micro, to: base) else {
+                                problems.error(
+                                    "recording \(recordingNumber) starts \(micro) µs after its experiment's first recording (by their first sample numbers): that is not a time between the years 1 and 9999",
+                                    at: location)
+                                continue
+                            }
+                            start = shifted
+                        case .invalid(let message, let location):
+                            problems.error(message, at: location)
+                            continue
+                        }
                     } else if let copy = copies.first {
                         problems.warning(
                             "recording \(recordingNumber) has no Software Time and no first sample number: it is placed at the start of its experiment",
                             at: input.location(copy.path))
                     }
                 }
-                let duration = copies.flatMap(\.streams).compactMap { stream -> Int64? in
-                    guard let count = stream.sampleCount, let rate = stream.sampleRate, rate > 0 else { return nil }
-                    return Int64((Double(count) / rate * 1_000_000).rounded())
-                }.max() ?? 0
-                end = max(end, start + duration)
+                var duration: Int64 = 0
+                var durationLocation: SourceLocation?
+                for copy in copies {
+                    for stream in copy.streams {
+                        guard let count = stream.sampleCount else { continue }
+                        counted += 1
+                        if count > 0 { holdsSamples = true } else if empty == nil { empty = stream.sampleCountLocation }
+                        guard let rate = stream.sampleRate, rate > 0 else { continue }
+                        if !(1...1e9).contains(rate) {
+                            oddRates.add(
+                                "sample rate \(rate) Hz of stream '\(stream.streamName)' is outside 1 Hz – 1 GHz: not a rate an acquisition board runs at; the stream's length is computed with it",
+                                at: stream.sampleRateLocation, to: &problems)
+                        }
+                        guard let micro = EcephysTime.microseconds(count, rate: rate) else {
+                            problems.error(
+                                "\(count) samples at \(rate) Hz (the rate from \(stream.sampleRateLocation?.description ?? "the stream")) last \(EcephysTime.describe(samples: count, rate: rate)): more microseconds than a 64-bit integer holds; the sample count or the rate is wrong",
+                                at: stream.sampleCountLocation)
+                            continue
+                        }
+                        if micro > duration {
+                            duration = micro
+                            durationLocation = stream.sampleCountLocation
+                        }
+                    }
+                }
+                guard let stop = EcephysTime.adding(duration, to: start) else {
+                    problems.error(
+                        "recording \(recordingNumber) of experiment \(number) would end \(duration) µs after it starts, after the year 9999: its sample count or rate is wrong",
+                        at: durationLocation)
+                    continue
+                }
+                end = max(end, stop)
+            }
+            if counted > 0 && !holdsSamples {
+                problems.warning(
+                    "experiment \(number) holds no samples: every stream's sample_numbers.npy has shape (0,) (or its continuous.dat is empty), so its data stream ends where it starts",
+                    at: empty)
             }
             spans.append(ExperimentSpan(number: number, start: base, end: end, recordings: recordingNumbers))
         }
+        oddRates.summarize(to: &problems) { count, lines in "… and \(count) more sample rates outside 1 Hz – 1 GHz (\(lines))" }
         crossCheckZone(problems: &problems)
+        try problems.check()
         return spans
     }
 
-    /// The time from one recording's first sample to another's (sample numbers continue across the recordings of
-    /// an experiment), from the first stream both have.
-    func sampleShift(from a: EcephysSession.Recording, to b: EcephysSession.Recording) -> Int64? {
+    /// The time from one recording's first sample to a later one's, or why it cannot be known.
+    enum Shift {
+        case value(Int64, SourceLocation?)
+        case invalid(String, SourceLocation?)
+    }
+
+    /// The shift from the experiment's first recording to a later one (sample numbers continue across the
+    /// recordings of an experiment): from the same node's copies first, else from any pair — the first copy of the
+    /// first recording that shares a stream with some copy of the later one, and of those copies the first. Linear in
+    /// the streams of both.
+    func sampleShift(from firstCopies: [EcephysSession.Recording], to copies: [EcephysSession.Recording]) -> Shift? {
+        for (a, b) in zip(firstCopies, copies) {
+            if let shift = sampleShift(from: a, to: b) { return shift }
+        }
+        // For each stream, the first copy of the later recording that has its first sample number.
+        var firstHolder: [EcephysSession.StreamID: Int] = [:]
+        for (j, b) in copies.enumerated() {
+            for (id, i) in b.streamIndex where b.streams[i].firstSample != nil && firstHolder[id] == nil { firstHolder[id] = j }
+        }
+        for a in firstCopies {
+            let holders = a.streams.lazy.filter { $0.firstSample != nil && ($0.sampleRate ?? 0) > 0 }.compactMap { firstHolder[$0.id] }
+            if let j = holders.min(), let shift = sampleShift(from: a, to: copies[j]) { return shift }
+        }
+        return nil
+    }
+
+    /// The time from one recording's first sample to another's, from the first stream both have.
+    func sampleShift(from a: EcephysSession.Recording, to b: EcephysSession.Recording) -> Shift? {
         for stream in a.streams {
-            guard let firstA = stream.firstSample, let rate = stream.sampleRate, rate > 0,
-                let other = b.streams.first(where: { $0.streamName == stream.streamName && $0.processorID == stream.processorID }), let firstB = other.firstSample
+            guard let firstA = stream.firstSample, let rate = stream.sampleRate, rate > 0, let other = b.stream(stream.id), let firstB = other.firstSample
             else { continue }
-            return Int64((Double(firstB - firstA) / rate * 1_000_000).rounded())
+            let (samples, overflow) = firstB.subtractingReportingOverflow(firstA)
+            guard !overflow, let micro = EcephysTime.microseconds(samples, rate: rate) else {
+                return .invalid(
+                    "first sample \(firstB) of stream '\(stream.streamName)' is too far from \(firstA) in recording \(a.number) (\(stream.firstSampleLocation?.description ?? "?")) at \(rate) Hz: the shift between the recordings does not fit in 64 bits of microseconds",
+                    other.firstSampleLocation)
+            }
+            return .value(micro, other.firstSampleLocation)
         }
         return nil
     }
@@ -403,7 +515,7 @@ struct EcephysMapping {
             offset = only
         case .ambiguous(let earlier, let later) where notBefore != nil:
             let wallSeconds = wall.localEpochMicroseconds / 1_000_000
-            let candidates = [earlier, later].map { (wallSeconds - Int64($0)) * 1_000_000 }.filter { $0 >= (notBefore ?? 0) }
+            let candidates = [earlier, later].compactMap { EcephysTime.instant(localSeconds: wallSeconds, offsetSeconds: $0) }.filter { $0 >= (notBefore ?? 0) }
             guard let first = candidates.min() else {
                 throw DiagnosticError(
                     "DATE '\(text)' in \(zone) is earlier than the end of the previous experiment whichever of its two UTC offsets it has; set mappers.ecephys.settings.acquisition_start_time",
@@ -426,13 +538,18 @@ struct EcephysMapping {
             problems.warning("no sync_messages.txt with a Software Time: the start is the settings file's DATE, to the second, in \(zone)", at: location)
             warned = true
         }
-        return (wall.localEpochMicroseconds / 1_000_000 - Int64(offset)) * 1_000_000
+        guard let instant = EcephysTime.instant(localSeconds: wall.localEpochMicroseconds / 1_000_000, offsetSeconds: offset) else {
+            throw DiagnosticError("DATE '\(text)' in \(zone) is not a time between the years 1 and 9999; set mappers.ecephys.settings.acquisition_start_time", at: location)
+        }
+        return instant
     }
 
+    /// `+01:00`, `-07:00` (hours of two digits at least, whatever their number).
     static func offsetText(_ seconds: Int) -> String {
         let sign = seconds < 0 ? "-" : "+"
-        let minutes = abs(seconds) / 60
-        return String(format: "%@%02d:%02d", sign, minutes / 60, minutes % 60)
+        let minutes = seconds.magnitude / 60
+        let hours = minutes / 60
+        return sign + (hours < 10 ? "0" : "") + String(hours) + ":" + (minutes % 60 < 10 ? "0" : "") + String(minutes % 60)
     }
 
     /// DATE is local, Software Time is UTC: when both describe the first recording of a node, their difference is
@@ -441,10 +558,12 @@ struct EcephysMapping {
         guard let zone = context.timeZone else { return }
         for node in session.nodes {
             guard let experiment = node.experiments.first, let recording = experiment.recordings.first, let ms = recording.softwareTimeMilliseconds,
+                let micro = recording.softwareTimeMicroseconds, EcephysTime.presentable.contains(micro),
                 let file = node.settings(forExperiment: experiment.number), let text = file.settings.date, let wall = OpenEphysDate.parse(text),
-                let shown = try? Timestamp(epochMicroseconds: ms * 1000, zoneIdentifier: zone), let offset = shown.utcOffsetSeconds
+                let shown = try? Timestamp(epochMicroseconds: micro, zoneIdentifier: zone), let offset = shown.utcOffsetSeconds,
+                case let (difference, overflow) = (wall.localEpochMicroseconds / 1_000_000).subtractingReportingOverflow(ms / 1000), !overflow,
+                let implied = Int(exactly: difference)
             else { continue }
-            let implied = Int(wall.localEpochMicroseconds / 1_000_000 - ms / 1000)
             if abs(implied - offset) > 15 * 60 {
                 problems.warning(
                     "DATE '\(text)' and the Software Time \(ms) differ by \(EcephysMapping.offsetText(implied)) from UTC, but \(zone) is \(EcephysMapping.offsetText(offset)) then: is the job's timezone the rig's?",
@@ -538,15 +657,22 @@ struct EcephysMapping {
     /// of a port in one list).
     func basestations(_ probes: [Probe]) throws -> [JSONValue] {
         var out: [JSONValue] = []
-        for slot in Set(probes.map(\.key.slot)).sorted() {
-            let onSlot = probes.filter { $0.key.slot == slot }
-            guard let first = onSlot.first?.element else { continue }
+        // Probes by slot, then port, in probe order (one pass, not one per slot).
+        var bySlot: [Int: [Int: [Probe]]] = [:]
+        var firstOnSlot: [Int: Probe] = [:]
+        for probe in probes {
+            bySlot[probe.key.slot, default: [:]][probe.key.port, default: []].append(probe)
+            if firstOnSlot[probe.key.slot] == nil { firstOnSlot[probe.key.slot] = probe }
+        }
+        for slot in bySlot.keys.sorted() {
+            guard let onSlot = firstOnSlot[slot] else { continue }
+            let first = onSlot.element
             var ports: [JSONValue] = []
-            for port in Set(onSlot.map(\.key.port)).sorted() {
-                let names = onSlot.filter { $0.key.port == port }.sorted { ($0.key.dock, $0.key.serial) < ($1.key.dock, $1.key.serial) }.map(\.name)
+            for (port, onPort) in (bySlot[slot] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let names = onPort.sorted { ($0.key.dock, $0.key.serial) < ($1.key.dock, $1.key.serial) }.map(\.name)
                 ports.append(try instrumentModels.make("ProbePort", ["index": .int(port), "probes": .strings(names)]))
             }
-            let processor = onSlot.first?.processorName ?? ""
+            let processor = onSlot.processorName
             out.append(
                 try instrumentModels.make(
                     "NeuropixelsBasestation",
@@ -692,8 +818,17 @@ struct EcephysMapping {
         if context.timeZone == nil {
             problems.warning("the job declares no timezone: times are written in UTC (set `timezone:` to the rig's IANA zone)")
         }
+        // Active probes and NI-DAQs by experiment, in instrument order (one pass over each, not one per experiment).
+        var activeProbes: [Int: [Probe]] = [:]
+        for probe in probes {
+            for number in probe.recordedIn { activeProbes[number, default: []].append(probe) }
+        }
+        var activeDAQs: [Int: [DAQ]] = [:]
+        for daq in daqs {
+            for number in daq.recordedIn { activeDAQs[number, default: []].append(daq) }
+        }
         for span in spans {
-            let active = probes.filter { $0.recordedIn.contains(span.number) }
+            let active = activeProbes[span.number] ?? []
             guard !active.isEmpty else {
                 throw DiagnosticError("experiment \(span.number) recorded no probe's streams: an ecephys data stream needs at least one probe")
             }
@@ -703,7 +838,7 @@ struct EcephysMapping {
                 devices.append(constants.name(constants.names.assembly, probe: probe.name))
                 devices.append(probe.name)
             }
-            for daq in daqs where daq.recordedIn.contains(span.number) { devices.append(daq.name) }
+            for daq in activeDAQs[span.number] ?? [] { devices.append(daq.name) }
             var configurations: [JSONValue] = []
             for probe in active { configurations.append(try assemblyConfig(probe, problems: &problems)) }
             let recordings = span.recordings.count == 1 ? "recording \(span.recordings[0])" : "recordings \(span.recordings.map(String.init).joined(separator: ", "))"
@@ -733,5 +868,32 @@ struct EcephysMapping {
             "global_coordinate_system": try acquisitionModels.build(spec: constants.coordinateSystems.global.value),
             "data_streams": .array(streams),
         ])
+    }
+}
+
+/// Warnings of one kind that input can repeat without bound (one per stream of a hostile file): the first few one by
+/// one, then a single summary.
+struct RepeatedWarnings {
+    /// How many are reported one by one.
+    static let shown = 5
+    private(set) var count = 0
+    private var firstHidden: SourceLocation?
+    private var lastHidden: SourceLocation?
+
+    mutating func add(_ message: @autoclosure () -> String, at location: SourceLocation?, to problems: inout DiagnosticCollector) {
+        count += 1
+        if count <= RepeatedWarnings.shown {
+            problems.warning(message(), at: location)
+        } else {
+            if firstHidden == nil { firstHidden = location }
+            lastHidden = location
+        }
+    }
+
+    /// One warning for those not reported one by one: `message(how many, "first at …, last at …")`.
+    func summarize(to problems: inout DiagnosticCollector, _ message: (Int, String) -> String) {
+        guard count > RepeatedWarnings.shown else { return }
+        let span = "first at \(firstHidden?.description ?? "?"), last at \(lastHidden?.description ?? "?")"
+        problems.warning(message(count - RepeatedWarnings.shown, span), at: firstHidden)
     }
 }

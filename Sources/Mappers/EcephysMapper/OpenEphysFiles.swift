@@ -2,12 +2,41 @@ import Foundation
 import MetadataModel
 import RigMapperCore
 
-/// A problem in one Open Ephys file, with where it is (line and column, or byte offset).
+/// A problem in one Open Ephys file, with where it is (line and column, JSON path, or byte offset).
 public struct OpenEphysFileError: Error, Sendable {
     public var message: String
     public var line: Int?
     public var column: Int?
     public var byteOffset: Int?
+    /// Where in a JSON file (`structure.oebin`): `continuous[2].sample_rate`.
+    public var jsonPath: JSONPath?
+}
+
+/// Bounds on what the adapter accepts from Open Ephys files.
+public enum OpenEphysLimits {
+    /// The longest text field (UTF-8 bytes) kept from an input file: 64 KiB. No name, serial number, part number or
+    /// version Open Ephys writes comes near it. A longer one (a damaged or hostile file) is refused with its location,
+    /// never truncated: names identify devices across the two documents, and a cut name could match another.
+    public static let maximumTextBytes = 65_536
+
+    /// `value`, or a located error when it is longer than ``maximumTextBytes``.
+    static func text(
+        _ value: String, _ what: @autoclosure () -> String, line: Int? = nil, column: Int? = nil, jsonPath: JSONPath? = nil
+    ) throws(OpenEphysFileError) -> String {
+        let bytes = value.utf8.count
+        guard bytes > maximumTextBytes else { return value }
+        throw OpenEphysFileError(
+            message: "\(what()) is \(bytes) bytes long; text fields longer than \(maximumTextBytes) bytes (64 KiB) are refused",
+            line: line, column: column, jsonPath: jsonPath)
+    }
+
+    /// A sample rate is a finite number of hertz above zero; anything else (`nan`, `inf`, `0`, `-30000`) is refused.
+    static func isSampleRate(_ value: Double) -> Bool { value.isFinite && value > 0 }
+
+    /// Text from a file quoted in a message: at most 40 characters, the rest elided.
+    static func quoted(_ value: some StringProtocol) -> String {
+        value.count <= 40 ? "'\(value)'" : "'\(value.prefix(40))…' (\(value.utf8.count) bytes)"
+    }
 }
 
 // MARK: - settings.xml
@@ -29,12 +58,12 @@ public struct OpenEphysSettings: Sendable {
 
     /// One `NP_PROBE` element (a probe, or one shank of a Quad Base probe).
     public struct ProbeElement: Sendable {
+        /// Attribute values by lowercased name (of names that differ only in case, the first in the file).
         public var attributes: [String: String]
         public var line: Int
 
         public func value(_ name: String) -> String? {
-            let lower = name.lowercased()
-            return attributes.first { $0.key.lowercased() == lower }?.value
+            attributes[name.lowercased()]
         }
         public func int(_ name: String) -> Int? { value(name).flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
         public var slot: Int? { int("slot") }
@@ -80,59 +109,91 @@ public struct OpenEphysSettings: Sendable {
             throw OpenEphysFileError(message: "the root element is <\(root.name)>, not <SETTINGS>: not an Open Ephys settings file", line: root.line, column: root.column)
         }
         let info = root.child(named: "INFO")
-        func text(_ name: String) -> String? {
-            guard let value = info?.child(named: name)?.text.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
-            return value
+        func text(_ name: String) throws(OpenEphysFileError) -> String? {
+            guard let element = info?.child(named: name) else { return nil }
+            let value = element.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else { return nil }
+            return try OpenEphysLimits.text(value, "<\(name)>", line: element.line, column: element.column)
         }
-        version = text("VERSION")
-        date = text("DATE")
+        version = try text("VERSION")
+        date = try text("DATE")
         dateLine = info?.child(named: "DATE")?.line
-        operatingSystem = text("OS")
+        operatingSystem = try text("OS")
         if let machine = info?.child(named: "MACHINE") {
-            let named = machine.attribute("name")?.trimmingCharacters(in: .whitespaces)
-            let body = machine.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let named = try OpenEphysSettings.attribute(machine, "name")?.trimmingCharacters(in: .whitespaces)
+            let body = try OpenEphysLimits.text(machine.text.trimmingCharacters(in: .whitespacesAndNewlines), "<MACHINE>", line: machine.line, column: machine.column)
             self.machine = (named?.isEmpty == false ? named : nil) ?? (body.isEmpty ? nil : body)
         }
         var processors: [Processor] = []
         for chain in root.children(named: "SIGNALCHAIN") {
             for element in chain.children(named: "PROCESSOR") {
-                processors.append(OpenEphysSettings.processor(element))
+                processors.append(try OpenEphysSettings.processor(element))
             }
         }
         self.processors = processors
     }
 
-    public static func processor(_ element: XML.Element) -> Processor {
-        let raw = element.attribute("name") ?? element.attribute("pluginName") ?? ""
-        let name = raw.split(separator: "/").last.map(String.init) ?? raw
-        let streams = element.children(named: "STREAM").map { stream in
-            Stream(
-                name: stream.attribute("name") ?? "",
-                sampleRate: stream.attribute("sample_rate").flatMap { Double($0) },
-                channelCount: stream.attribute("channel_count").flatMap { Int($0) },
-                deviceName: stream.attribute("device_name"))
+    /// One `PROCESSOR` element. Every text kept from it is at most ``OpenEphysLimits/maximumTextBytes`` long, and a
+    /// stream's `sample_rate`, when it is a number, is finite and above zero; otherwise a located error.
+    public static func processor(_ element: XML.Element) throws(OpenEphysFileError) -> Processor {
+        var raw = try attribute(element, "name")
+        if raw == nil { raw = try attribute(element, "pluginName") }
+        let full = raw ?? ""
+        let name = full.split(separator: "/").last.map(String.init) ?? full
+        var streams: [Stream] = []
+        for stream in element.children(named: "STREAM") {
+            var rate: Double?
+            if let text = try attribute(stream, "sample_rate"), let value = Double(text) {
+                guard OpenEphysLimits.isSampleRate(value) else {
+                    throw OpenEphysFileError(
+                        message: "<STREAM> sample_rate \(OpenEphysLimits.quoted(text)) is not a sample rate (a finite number of hertz above zero)", line: stream.line, column: stream.column)
+                }
+                rate = value
+            }
+            streams.append(
+                Stream(
+                    name: try attribute(stream, "name") ?? "",
+                    sampleRate: rate,
+                    channelCount: try attribute(stream, "channel_count").flatMap { Int($0) },
+                    deviceName: try attribute(stream, "device_name")))
         }
-        let probes = element.descendants(named: "NP_PROBE").map { probe in
-            ProbeElement(attributes: Dictionary(probe.attributes.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }), line: probe.line)
+        var probes: [ProbeElement] = []
+        for probe in element.descendants(named: "NP_PROBE") {
+            // Keyed by the lowercased name; of two names that differ only in case, the first in the file is kept.
+            var attributes: [String: String] = [:]
+            for attribute in probe.attributes {
+                let value = try OpenEphysLimits.text(attribute.value, "<NP_PROBE> attribute '\(attribute.name)'", line: probe.line, column: probe.column)
+                let key = attribute.name.lowercased()
+                if attributes[key] == nil { attributes[key] = value }
+            }
+            probes.append(ProbeElement(attributes: attributes, line: probe.line))
         }
         var basestations: [Basestation] = []
         for station in element.descendants(named: "BASESTATION") {
-            guard let slot = station.attribute("Slot").flatMap({ Int($0) }) else { continue }
+            guard let slot = try attribute(station, "Slot").flatMap({ Int($0) }) else { continue }
             var ports: [String: String] = [:]
             for attribute in station.attributes where attribute.name.lowercased().hasPrefix("port") {
-                ports[attribute.name.lowercased()] = attribute.value
+                ports[attribute.name.lowercased()] = try OpenEphysLimits.text(
+                    attribute.value, "<BASESTATION> attribute '\(attribute.name)'", line: station.line, column: station.column)
             }
-            basestations.append(Basestation(slot: slot, namingScheme: station.attribute("NamingScheme").flatMap { Int($0) }, portNames: ports))
+            basestations.append(Basestation(slot: slot, namingScheme: try attribute(station, "NamingScheme").flatMap { Int($0) }, portNames: ports))
         }
         var states: [String: String] = [:]
         for parameters in element.children(named: "CUSTOM_PARAMETERS") {
             for stream in parameters.children(named: "STREAM") {
-                if let name = stream.attribute("name"), let state = stream.attribute("recording_state") { states[name] = state }
+                if let name = try attribute(stream, "name"), let state = try attribute(stream, "recording_state") { states[name] = state }
             }
         }
         return Processor(
-            name: name, nodeID: element.attribute("nodeId"), libraryVersion: element.attribute("libraryVersion"), streams: streams,
+            name: name, nodeID: try attribute(element, "nodeId"), libraryVersion: try attribute(element, "libraryVersion"), streams: streams,
             probes: probes, basestations: basestations, recordingStates: states, line: element.line)
+    }
+
+    /// An attribute's value (name compared without regard to case), refused with its location when longer than
+    /// ``OpenEphysLimits/maximumTextBytes``.
+    static func attribute(_ element: XML.Element, _ name: String) throws(OpenEphysFileError) -> String? {
+        guard let value = element.attribute(name) else { return nil }
+        return try OpenEphysLimits.text(value, "<\(element.name)> attribute '\(name)'", line: element.line, column: element.column)
     }
 }
 
@@ -180,20 +241,37 @@ public struct OpenEphysStructure: Sendable {
         guard let object = document.objectValue else {
             throw OpenEphysFileError(message: "structure.oebin is not a JSON object")
         }
-        guiVersion = object["GUI version"]?.stringValue
+        func text(_ value: JSONValue?, _ path: JSONPath) throws(OpenEphysFileError) -> String? {
+            guard let string = value?.stringValue else { return nil }
+            return try OpenEphysLimits.text(string, "\(path)", jsonPath: path)
+        }
+        guiVersion = try text(object["GUI version"], JSONPath([.key("GUI version")]))
         var streams: [ContinuousStream] = []
         for (index, entry) in (object["continuous"]?.arrayValue ?? []).enumerated() {
-            guard var folder = entry["folder_name"]?.stringValue else { continue }
+            let at = JSONPath([.key("continuous"), .index(index)])
+            guard var folder = try text(entry["folder_name"], at.appending("folder_name")) else { continue }
             while folder.hasSuffix("/") || folder.hasSuffix("\\") { folder.removeLast() }
-            let streamName = entry["stream_name"]?.stringValue ?? folder.split(separator: ".").last.map(String.init) ?? folder
-            let id = entry["source_processor_id"].flatMap { value -> String? in
-                if let number = value.numberValue?.intValue { return String(number) }
-                return value.stringValue
+            let streamName = try text(entry["stream_name"], at.appending("stream_name")) ?? folder.split(separator: ".").last.map(String.init) ?? folder
+            var id: String?
+            if let value = entry["source_processor_id"] {
+                if let number = value.numberValue?.intValue {
+                    id = String(number)
+                } else {
+                    id = try text(value, at.appending("source_processor_id"))
+                }
+            }
+            var rate: Double?
+            if let number = entry["sample_rate"]?.numberValue {
+                guard OpenEphysLimits.isSampleRate(number.doubleValue) else {
+                    throw OpenEphysFileError(
+                        message: "sample_rate \(OpenEphysLimits.quoted(number.literal)) is not a sample rate (a finite number of hertz above zero)", jsonPath: at.appending("sample_rate"))
+                }
+                rate = number.doubleValue
             }
             streams.append(
                 ContinuousStream(
-                    folder: folder, streamName: streamName, sourceProcessorName: entry["source_processor_name"]?.stringValue, sourceProcessorID: id,
-                    sampleRate: entry["sample_rate"]?.numberValue?.doubleValue, channelCount: entry["num_channels"]?.numberValue?.intValue, index: index))
+                    folder: folder, streamName: streamName, sourceProcessorName: try text(entry["source_processor_name"], at.appending("source_processor_name")),
+                    sourceProcessorID: id, sampleRate: rate, channelCount: entry["num_channels"]?.numberValue?.intValue, index: index))
         }
         continuous = streams
     }
@@ -214,39 +292,93 @@ public struct SyncMessages: Sendable {
         public var line: Int
     }
 
+    /// A line in a known form whose values cannot be used (a non-finite rate, a time that overflows, a name
+    /// over 64 KiB): an error at that line.
+    public struct Invalid: Sendable, Equatable {
+        public var line: Int
+        public var message: String
+    }
+
+    /// How many lines in an unknown form are kept in ``unknownLines`` (and reported one by one).
+    public static let unknownLinesKept = 5
+
     public var softwareTimeMilliseconds: Int64?
+    /// The Software Time in microseconds (`softwareTimeMilliseconds` × 1000, which fits).
+    public var softwareTimeMicroseconds: Int64?
     public var softwareTimeLine: Int?
     /// `Software time: <ticks>@<rate>Hz` (GUI 0.5.x): not a wall-clock time.
     public var hasLegacyTicks = false
     public var starts: [Start] = []
-    /// Lines that match no known form (1-based line numbers), reported as warnings.
+    /// The first ``unknownLinesKept`` lines that match no known form (1-based line numbers), reported as warnings.
     public var unknownLines: [Int] = []
+    /// Every line that matches no known form, counted (the first few are in ``unknownLines``).
+    public var unknownLineCount = 0
+    /// The first and last of the unknown lines after those kept, for one summary warning.
+    public var moreUnknownLines: ClosedRange<Int>?
+    /// Lines in a known form with values that cannot be used, reported as errors.
+    public var invalid: [Invalid] = []
 
     public init(_ text: String) {
-        for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
-            var line = Substring(raw)
+        // Line by line without an array of every line (a file of garbage can hold millions).
+        var rest = Substring(text)
+        var lineNumber = 0
+        while !rest.isEmpty {
+            lineNumber += 1
+            let end = rest.firstIndex { $0 == "\n" || $0 == "\r\n" } ?? rest.endIndex
+            var line = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             while line.last == "\r" || line.last == " " || line.last == "\t" { line.removeLast() }
             if line.isEmpty { continue }
-            let lineNumber = number + 1
             if let value = SyncMessages.suffix(line, after: "Software Time (milliseconds since midnight Jan 1st 1970 UTC):") {
                 if let ms = Int64(value.trimmingCharacters(in: .whitespaces)) {
                     if softwareTimeMilliseconds == nil {
-                        softwareTimeMilliseconds = ms
-                        softwareTimeLine = lineNumber
+                        let (micro, overflow) = ms.multipliedReportingOverflow(by: 1000)
+                        if overflow {
+                            invalid.append(Invalid(line: lineNumber, message: "Software Time \(ms) ms is not a time: in microseconds it overflows a 64-bit integer"))
+                        } else {
+                            softwareTimeMilliseconds = ms
+                            softwareTimeMicroseconds = micro
+                            softwareTimeLine = lineNumber
+                        }
                     }
                 } else {
-                    unknownLines.append(lineNumber)
+                    unknown(lineNumber)
                 }
             } else if line.hasPrefix("Software time:") {
                 hasLegacyTicks = true
             } else if line.hasPrefix("Start Time for "), let start = SyncMessages.start(line, lineNumber: lineNumber) {
-                starts.append(start)
+                if let problem = SyncMessages.problem(start) {
+                    invalid.append(Invalid(line: lineNumber, message: problem))
+                } else {
+                    starts.append(start)
+                }
             } else if line.hasPrefix("Processor:") {
                 continue  // GUI 0.5.x per-processor start: sample numbers without stream names
             } else {
-                unknownLines.append(lineNumber)
+                unknown(lineNumber)
             }
         }
+    }
+
+    mutating func unknown(_ line: Int) {
+        unknownLineCount += 1
+        if unknownLines.count < SyncMessages.unknownLinesKept {
+            unknownLines.append(line)
+        } else {
+            moreUnknownLines = (moreUnknownLines?.lowerBound ?? line)...line
+        }
+    }
+
+    /// Why a start line's values cannot be used, or `nil`.
+    static func problem(_ start: Start) -> String? {
+        guard OpenEphysLimits.isSampleRate(start.sampleRate) else {
+            return "the sample rate \(start.sampleRate) Hz of \(OpenEphysLimits.quoted(start.streamName)) is not a sample rate (a finite number of hertz above zero)"
+        }
+        for (what, value) in [("processor name", start.processorName), ("processor id", start.processorID), ("stream name", start.streamName)]
+        where value.utf8.count > OpenEphysLimits.maximumTextBytes {
+            return "the \(what) is \(value.utf8.count) bytes long; text fields longer than \(OpenEphysLimits.maximumTextBytes) bytes (64 KiB) are refused"
+        }
+        return nil
     }
 
     public static func suffix(_ line: Substring, after prefix: String) -> String? {
@@ -286,6 +418,8 @@ public struct NPYHeader: Sendable, Equatable {
     public var shape: [Int64]
     /// Byte offset of the first element.
     public var dataOffset: Int
+    /// Byte offset of the shape's value (`(1800000,)`) in the file, for locations; 0 when not parsed from a file.
+    public var shapeOffset: Int = 0
 
     /// Bytes needed to hold the whole header of a file starting with `prefix` (at least its first 12 bytes), or
     /// `nil` when `prefix` is too short to say.
@@ -343,6 +477,7 @@ public struct NPYHeader: Sendable, Equatable {
         descr = String(descrValue[descrValue.index(after: descrValue.startIndex)..<end])
         fortranOrder = try value(of: "fortran_order").hasPrefix("True")
         let shapeValue = try value(of: "shape")
+        shapeOffset = start + text.utf8.distance(from: text.startIndex, to: shapeValue.startIndex)
         guard shapeValue.first == "(", let close = shapeValue.firstIndex(of: ")") else {
             throw OpenEphysFileError(message: "the NumPy header's 'shape' is not a tuple", byteOffset: start)
         }
@@ -351,7 +486,7 @@ public struct NPYHeader: Sendable, Equatable {
             let trimmed = part.trimmingCharacters(in: .whitespaces).replacingEvery("L", with: "")
             if trimmed.isEmpty { continue }
             guard let dim = Int64(trimmed), dim >= 0 else {
-                throw OpenEphysFileError(message: "the NumPy header's shape holds '\(trimmed)', not a size", byteOffset: start)
+                throw OpenEphysFileError(message: "the NumPy header's shape holds \(OpenEphysLimits.quoted(trimmed)), not a size", byteOffset: shapeOffset)
             }
             dims.append(dim)
         }
@@ -363,5 +498,18 @@ public struct NPYHeader: Sendable, Equatable {
     public var itemSize: Int? {
         guard let last = descr.last, let size = Int(String(last)), descr.count == 3 else { return nil }
         return size
+    }
+
+    /// Bytes the data takes by the header (elements × item size), or `nil` when the item size is unknown or the
+    /// product does not fit in 64 bits (a shape no file can hold).
+    public var dataByteCount: Int64? {
+        guard let itemSize else { return nil }
+        var total = Int64(itemSize)
+        for dim in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: dim)
+            if overflow { return nil }
+            total = product
+        }
+        return total
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MetadataModel
+import RigMapperCore
 import Testing
 
 @testable import EcephysMapper
@@ -135,5 +136,105 @@ import Testing
         let plain = try Timestamp(year: 2024, month: 3, day: 5, hour: 9, minute: 5, second: 3, utcOffsetSeconds: nil)
         #expect(try plain.placement(in: "America/Los_Angeles") == .unique(offsetSeconds: -8 * 3600))
         #expect(try plain.placement(in: "Etc/UTC") == .unique(offsetSeconds: 0))
+    }
+}
+
+@Suite struct OpenEphysHostileFileTests {
+    /// A million garbage lines kept a million line numbers and gave a million warnings: the first five are kept,
+    /// the rest counted, with the first and last of them.
+    @Test func unknownSyncLinesAreCountedNotKept() {
+        let text = "Software Time (milliseconds since midnight Jan 1st 1970 UTC): 1709658303142\n" + String(repeating: "garbage\n", count: 1000)
+        let sync = SyncMessages(text)
+        #expect(sync.unknownLines == [2, 3, 4, 5, 6])
+        #expect(sync.unknownLineCount == 1000)
+        #expect(sync.moreUnknownLines == 7...1001)
+        #expect(sync.softwareTimeMicroseconds == 1_709_658_303_142_000)
+        #expect(SyncMessages("a\nb\n").moreUnknownLines == nil)
+    }
+
+    @Test func unusableValuesInKnownLinesAreInvalidNotUnknown() {
+        let sync = SyncMessages(
+            "Software Time (milliseconds since midnight Jan 1st 1970 UTC): 9223372036854775807\r\n"
+                + "Start Time for Neuropix-PXI (100) - ProbeA-AP @ nan Hz: 1\r\n"
+                + "Start Time for Neuropix-PXI (100) - ProbeB-AP @ -inf Hz: 1\r\n"
+                + "Start Time for Neuropix-PXI (100) - ProbeC-AP @ 0 Hz: 1\r\n"
+                + "Start Time for Neuropix-PXI (100) - \(String(repeating: "x", count: 65_537)) @ 30000 Hz: 1\r\n"
+                + "Start Time for Neuropix-PXI (100) - ProbeD-AP @ 30000 Hz: 9223372036854775807\r\n")
+        #expect(sync.softwareTimeMilliseconds == nil && sync.softwareTimeMicroseconds == nil)
+        #expect(sync.invalid.map(\.line) == [1, 2, 3, 4, 5])
+        #expect(sync.invalid[0].message.contains("overflows"))
+        #expect(sync.invalid[4].message.contains("65537 bytes long"))
+        #expect(sync.starts.map(\.streamName) == ["ProbeD-AP"])
+        #expect(sync.unknownLines.isEmpty)
+    }
+
+    @Test func textFieldsUpTo64KiBAreKept() throws {
+        let limit = OpenEphysLimits.maximumTextBytes
+        #expect(limit == 65_536)
+        #expect(try OpenEphysLimits.text(String(repeating: "é", count: limit / 2), "x") == String(repeating: "é", count: limit / 2))
+        #expect(throws: OpenEphysFileError.self) { try OpenEphysLimits.text(String(repeating: "é", count: limit / 2) + "a", "x") }
+    }
+
+    @Test func npyShapesWhoseBytesOverflowHaveNoByteCount() throws {
+        let huge = try NPYHeader(NPYHeaderTests.npy("{'descr': '<i8', 'fortran_order': False, 'shape': (9223372036854775807,), }"))
+        #expect(huge.shape == [Int64.max])
+        #expect(huge.dataByteCount == nil)
+        let bytes = NPYHeaderTests.npy("{'descr': '<i8', 'fortran_order': False, 'shape': (300,), }")
+        let plain = try NPYHeader(bytes)
+        #expect(plain.dataByteCount == 2400)
+        #expect(bytes[plain.shapeOffset] == UInt8(ascii: "("))
+        #expect(try NPYHeader(NPYHeaderTests.npy("{'descr': '<i8', 'fortran_order': False, 'shape': (0,), }")).dataByteCount == 0)
+    }
+
+    /// Attribute names that differ only in case: the first in the file, every time (a dictionary's order decided).
+    @Test func probeAttributesDifferingInCaseTakeTheFirst() throws {
+        let root = try XML.parse(
+            """
+            <SETTINGS><SIGNALCHAIN><PROCESSOR name="Neuropix-PXI" nodeId="100">
+            <NP_PROBE slot="2" Slot="9" probe_serial_number="A" Probe_Serial_Number="B" PROBE_SERIAL_NUMBER="C"/>
+            </PROCESSOR></SIGNALCHAIN></SETTINGS>
+            """)
+        let probe = try #require(try OpenEphysSettings(root).processors.first?.probes.first)
+        #expect(probe.serialNumber == "A")
+        #expect(probe.slot == 2)
+    }
+
+    @Test func aProcessorNameOver64KiBIsLocated() throws {
+        let root = try XML.parse("<SETTINGS>\n<SIGNALCHAIN>\n<PROCESSOR name=\"\(String(repeating: "p", count: 70_000))\"/></SIGNALCHAIN></SETTINGS>")
+        do {
+            _ = try OpenEphysSettings(root)
+            Issue.record("a 70,000-byte processor name was accepted")
+        } catch {
+            #expect(error.line == 3 && error.column == 1)
+            #expect(error.message.contains("70000 bytes long"))
+        }
+    }
+
+    /// Experiment → settings file: its own, else the latest earlier one, else the first (a binary search now).
+    @Test func settingsForAnExperiment() throws {
+        let settings = try OpenEphysSettings(XML.parse("<SETTINGS/>"))
+        let files = Dictionary(uniqueKeysWithValues: [2, 5, 9].map { ($0, EcephysSession.SettingsFile(path: "settings_\($0).xml", settings: settings)) })
+        let node = EcephysSession.RecordNode(path: "n", name: "n", settings: files, experiments: [])
+        let chosen = [1, 2, 4, 5, 7, 9, 100, Int.min, Int.max].map { node.settings(forExperiment: $0)?.path }
+        #expect(chosen == ["settings_2.xml", "settings_2.xml", "settings_2.xml", "settings_5.xml", "settings_5.xml", "settings_9.xml", "settings_9.xml", "settings_2.xml", "settings_9.xml"])
+        #expect(EcephysSession.RecordNode(path: "n", name: "n", settings: [:], experiments: []).settings(forExperiment: 1) == nil)
+    }
+
+    @Test func offsetsAreWrittenWithTwoDigitHours() {
+        #expect(EcephysMapping.offsetText(-8 * 3600) == "-08:00")
+        #expect(EcephysMapping.offsetText(5 * 3600 + 45 * 60) == "+05:45")
+        #expect(EcephysMapping.offsetText(0) == "+00:00")
+        #expect(EcephysMapping.offsetText(-123 * 3600) == "-123:00")
+        #expect(EcephysMapping.offsetText(Int.min).hasPrefix("-"))
+    }
+
+    @Test func durationsThatDoNotFitAreNil() {
+        #expect(EcephysTime.microseconds(1_800_000, rate: 30000) == 60_000_000)
+        #expect(EcephysTime.microseconds(Int64.max, rate: 30000) == nil)
+        #expect(EcephysTime.microseconds(300, rate: 1e-300) == nil)
+        #expect(EcephysTime.adding(1, to: EcephysTime.presentable.upperBound) == nil)
+        #expect(EcephysTime.adding(Int64.max, to: 1) == nil)
+        #expect(EcephysTime.instant(localSeconds: Int64.max, offsetSeconds: -3600) == nil)
+        #expect(EcephysTime.instant(localSeconds: 1_709_629_503, offsetSeconds: -8 * 3600) == 1_709_658_303_000_000)
     }
 }
