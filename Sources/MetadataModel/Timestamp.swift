@@ -140,6 +140,11 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// The instant `epochMicroseconds` (since 1970-01-01T00:00:00Z) as the wall clock of an IANA zone shows it (its
     /// offset at that instant), or in UTC when `zoneIdentifier` is `nil`.
     public init(epochMicroseconds: Int64, zoneIdentifier: String?) throws(Error) {
+        // Years 1 to 9999 (with a day to spare on each side for the zone's offset): outside, the arithmetic below
+        // would overflow, and no such time can be written anyway.
+        guard (-62_135_683_200_000_000...253_402_387_199_999_999).contains(epochMicroseconds) else {
+            throw Error(text: "\(epochMicroseconds) µs", reason: "the instant lies outside the years 1 to 9999")
+        }
         var offset = 0
         if let zoneIdentifier {
             guard TimeZoneNames.isIANA(zoneIdentifier), let zone = TimeZone(identifier: zoneIdentifier) else {
@@ -168,7 +173,10 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// The same instant with a fixed UTC offset (no zone name).
     public func withOffset(_ seconds: Int) throws(Error) -> Timestamp {
         guard let instant = epochMicroseconds else { return self }
-        let shifted = try Timestamp(epochMicroseconds: instant + Int64(seconds) * 1_000_000, zoneIdentifier: nil)
+        let (micros, overflowA) = Int64(seconds).multipliedReportingOverflow(by: 1_000_000)
+        let (local, overflowB) = instant.addingReportingOverflow(micros)
+        guard !overflowA, !overflowB else { throw Error(text: description, reason: "an offset of \(seconds) s cannot be applied") }
+        let shifted = try Timestamp(epochMicroseconds: local, zoneIdentifier: nil)
         return try Timestamp(
             year: shifted.year, month: shifted.month, day: shifted.day, hour: shifted.hour, minute: shifted.minute, second: shifted.second,
             microsecond: shifted.microsecond, utcOffsetSeconds: seconds)
