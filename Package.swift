@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "rigmap", targets: ["rigmap"]),
         .library(name: "MetadataModel", targets: ["MetadataModel"]),
         .library(name: "AindSchemas", targets: ["AindSchemas"]),
+        .library(name: "MapperKit", targets: ["MapperKit"]),
         .library(name: "RigMapperCore", targets: ["RigMapperCore"]),
         .library(name: "Validation", targets: ["Validation"]),
         .library(name: "Composer", targets: ["Composer"]),
@@ -46,15 +47,27 @@ let package = Package(
         // The aind-data-schema releases (exported JSON Schemas, embedded at build time), DocumentKind, and the
         // schema-driven model builder.
         .target(name: "AindSchemas", dependencies: ["MetadataModel"], plugins: ["EmbedConfigs"]),
+        // The adapter API: the Mapper protocol, inputs (every read recorded), diagnostics, and (re-exported) JSON
+        // values, timestamps, schema releases and the model builder. An adapter imports this and Foundation only.
         .target(
-            name: "RigMapperCore",
+            name: "MapperKit",
             dependencies: [
                 "MetadataModel", "AindSchemas",
                 .product(name: "Version", package: "Version"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // What runs adapters: the config system (YAML through Yams, strict decoding), the registry, version ranges,
+        // documents read and written all-or-nothing. Re-exports MapperKit.
+        .target(
+            name: "RigMapperCore",
+            dependencies: [
+                "MapperKit", "MetadataModel", "AindSchemas",
+                .product(name: "Version", package: "Version"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // The shipped YAML configs, embedded into the binary at build time so a copied release binary
@@ -142,7 +155,7 @@ let package = Package(
         + mapperModules.map { name in
             .target(
                 name: name,
-                dependencies: ["RigMapperCore", "MetadataModel", "AindSchemas"],
+                dependencies: ["MapperKit"],
                 path: "Sources/Mappers/\(name)",
                 exclude: ["README.md"]
             )

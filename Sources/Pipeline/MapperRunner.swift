@@ -59,7 +59,9 @@ struct MapperRunner {
                 inputSHA256: nil, outputs: [], diagnostics: []))
         let run: RegisteredMapper.Run
         do {
-            run = try resolved.mapper.run(input, configs: pipeline.resolver.configs, settings: resolved.settingsOverlay, context: Pipeline.context(timeZone: timeZone))
+            // One line: contract → map (validation and writing follow below).
+            let checked = try pipeline.checkInputContract(of: resolved.mapper, input)
+            run = try resolved.mapper.run(checked, config: resolved.config, settings: resolved.settings, context: MapperContext(timeZone: timeZone))
         } catch {
             result.record.outcome = .failed
             result.record.diagnostics = error.diagnostics

@@ -61,34 +61,40 @@ public struct Pipeline: Sendable {
         AindValidator.prepare(kinds.sorted(), release: release)
     }
 
-    /// A mapper context for a run: the job's time zone, and input contracts checked by the JSON Schema validator.
-    public static func context(timeZone: String? = nil) -> MapperContext {
-        MapperContext(timeZone: timeZone, contractChecker: checkContract)
+    /// Parses the main input of `mapper` and checks it against the version's input contract, if it declares one:
+    /// every violation is an error at its JSON path in the input; the checked document is handed to the mapper
+    /// (``MapperInput/preloading(_:for:)``), so it is read once.
+    public func checkInputContract(of mapper: RegisteredMapper, _ input: MapperInput) throws(DiagnosticError) -> MapperInput {
+        guard let path = mapper.type.inputContract else { return input }
+        guard let file = resolver.configs.file(path) else {
+            throw DiagnosticError("\(mapper.identity) declares the input contract MapperConfigs/\(path), which does not exist")
+        }
+        let main = input.mainPath
+        let document = try input.json(main)
+        let validator = try Pipeline.contractValidator(file)
+        let violations = validator.validate(document).filter { $0.severity == .error }
+        guard violations.isEmpty else {
+            throw DiagnosticError(violations.map { Diagnostic(.error, "\($0.message) (input contract \(path))", at: input.location(main, jsonPath: $0.path)) })
+        }
+        return input.preloading(document, for: main)
     }
 
-    /// Checks a document against a draft-07 contract file with the `Validation` module's validator.
-    @Sendable public static func checkContract(_ document: JSONValue, _ contract: ConfigStore.File) -> Result<[(path: JSONPath, message: String)], ContractSchemaError> {
-        // Parsed and compiled once per contract file and process (a batch checks thousands of inputs against one),
-        // keyed by the file (its name and text): serialising the parsed schema for a key cost 0.5 M instructions more.
+    /// The compiled validator of a contract file: parsed and compiled once per file and process (a batch checks
+    /// thousands of inputs against one). A contract that cannot be used is a configuration error, named as such.
+    static func contractValidator(_ contract: ConfigStore.File) throws(DiagnosticError) -> JSONSchemaValidator {
+        if let known = compiledContracts.withLock({ $0[contract] }) { return known }
         let validator: JSONSchemaValidator
-        if let known = compiledContracts.withLock({ $0[contract] }) {
-            validator = known
-        } else {
-            let schema: JSONValue
-            do {
-                schema = try JSONDocument.parse(Array(contract.contents.utf8), displayName: contract.displayName)
-            } catch {
-                return .failure(ContractSchemaError(error.description))
-            }
-            do {
-                // Times without an offset pass here: the mapper gives them the job's zone, or refuses them, itself.
-                validator = try JSONSchemaValidator(schema: schema, options: .init(allowNaiveDateTimes: true))
-            } catch {
-                return .failure(ContractSchemaError(error.description))
-            }
-            compiledContracts.withLock { $0[contract] = validator }
+        do {
+            let schema = try JSONDocument.parse(Array(contract.contents.utf8), displayName: contract.displayName)
+            // Times without an offset pass here: the mapper gives them the job's zone, or refuses them, itself.
+            validator = try JSONSchemaValidator(schema: schema, options: .init(allowNaiveDateTimes: true))
+        } catch let error as DiagnosticError {
+            throw DiagnosticError(error.diagnostics.map { Diagnostic($0.severity, "the input contract cannot be used: \($0.message)", at: $0.location) })
+        } catch {
+            throw DiagnosticError("the input contract cannot be used: \(error)", at: SourceLocation(file: contract.displayName))
         }
-        return .success(validator.validate(document).filter { $0.severity == .error }.map { ($0.path, $0.message) })
+        compiledContracts.withLock { $0[contract] = validator }
+        return validator
     }
 
     private static let compiledContracts = Locked<[ConfigStore.File: JSONSchemaValidator]>([:])

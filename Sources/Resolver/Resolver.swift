@@ -70,10 +70,11 @@ public struct Resolver: Sendable {
         public var source: Source
         /// The requirement that was asked for (`1.4.0`, `^1.2`), if any.
         public var requested: String?
-        /// The layers above the version's defaults, merged (pass to ``RegisteredMapper/run(_:configs:settings:context:)``).
-        public var settingsOverlay: ConfigValue?
-        /// The version's defaults with every layer laid over them.
+        /// The effective settings: the version's defaults with every layer laid over them (the one place they are
+        /// merged; pass to ``RegisteredMapper/run(_:config:settings:context:)``).
         public var settings: ConfigValue
+        /// The version's parsed config (constants, defaults, schema release).
+        public var config: ConfigStore.VersionConfig
         public var origins: [SettingOrigin]
         public var configFile: ConfigStore.File
         public var configSHA256: String
@@ -261,7 +262,7 @@ public struct Resolver: Sendable {
         var overlay: ConfigValue?
         for (_, value) in layers.dropFirst() { overlay = overlay.map { $0.merging(value) } ?? value }
         let merged = overlay.map { config.settings.merging($0) } ?? config.settings
-        try chosen.checkSettings(configs: configs, settings: overlay)
+        try chosen.checkSettings(config: config, settings: merged)
 
         var origins: [SettingOrigin] = []
         for (path, value) in merged.leaves where !path.isEmpty {
@@ -277,7 +278,7 @@ public struct Resolver: Sendable {
                 ))
         }
         return ResolvedMapper(
-            name: name, mapper: chosen, source: source, requested: requested, settingsOverlay: overlay, settings: merged, origins: origins,
+            name: name, mapper: chosen, source: source, requested: requested, settings: merged, config: config, origins: origins,
             configFile: config.file, configSHA256: configSHA, settingsSHA256: Digest.sha256(JSONWriter.compactString(merged.jsonValue)))
     }
 

@@ -117,25 +117,6 @@ public enum ConfigDecoder {
     }
 }
 
-/// How an unquoted YAML scalar reads as a number (the decoder's rules, shared with ``ConfigJSON``).
-enum ConfigScalar {
-    /// An unquoted scalar's text as an integer (`_` separators allowed).
-    static func integer<T: FixedWidthInteger>(_ text: String, quoted: Bool) -> T? {
-        quoted ? nil : T(text.utf8.contains(UInt8(ascii: "_")) ? String(text.unicodeScalars.filter { $0 != "_" }) : text)
-    }
-
-    /// An unquoted scalar's text as a floating-point number (YAML's `.inf` and `.nan` spellings too).
-    static func float<T: BinaryFloatingPoint & LosslessStringConvertible>(_ text: String, quoted: Bool) -> T? {
-        if quoted { return nil }
-        switch text {
-        case ".inf", ".Inf", ".INF", "+.inf": return T.infinity
-        case "-.inf", "-.Inf", "-.INF": return -T.infinity
-        case ".nan", ".NaN", ".NAN": return T.nan
-        default: return T(text)
-        }
-    }
-}
-
 /// Records which keys of which mappings the decoded type read.
 private final class KeyTracker {
     var used: [String: Set<String>] = [:]

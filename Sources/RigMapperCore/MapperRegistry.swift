@@ -16,7 +16,7 @@ public struct RegisteredMapper: Sendable {
     public struct Run: Sendable {
         /// The documents, and the mapper's warnings followed by notes about the input (symlinks not followed).
         public let output: MapperOutput
-        /// The version's default settings with the job's laid over them, as decoded.
+        /// The effective settings the mapper ran with.
         public let settings: ConfigValue
         /// The version's config file.
         public let configFile: ConfigStore.File
@@ -29,52 +29,21 @@ public struct RegisteredMapper: Sendable {
         public var inputSHA256: String { InputRead.combinedSHA256(reads) }
     }
 
-    /// Decodes constants and settings (config defaults → `settings` overlay), checks the main input against the
-    /// mapper's contract, and maps `input`.
-    ///
-    /// - Parameter settings: the job's `mappers.<name>.settings` (and any later layers), or `nil`.
-    public func run(_ input: MapperInput, configs: ConfigStore, settings overlay: ConfigValue?, context: MapperContext) throws(DiagnosticError) -> Run {
-        let config = try configs.versionConfig(for: identity)
-        let merged = overlay.map { config.settings.merging($0) } ?? config.settings
+    /// Decodes the version's constants and `settings` — the effective settings, the version's defaults with every
+    /// layer laid over them as the resolver merged them — and maps `input` (its input contract, if any, already
+    /// checked by the caller).
+    public func run(_ input: MapperInput, config: ConfigStore.VersionConfig, settings: ConfigValue, context: MapperContext) throws(DiagnosticError) -> Run {
         var context = context
         context.schema = config.schema
-        let checked = try checkContract(input, configs: configs, context: context)
-        var output = try type.decodeAndMap(input: checked, config: config, settings: merged, context: context)
+        var output = try type.decodeAndMap(input: input, config: config, settings: settings, context: context)
         output.warnings += input.inputWarnings
-        return Run(output: output, settings: merged, configFile: config.file, schema: config.schema, reads: input.reads)
+        return Run(output: output, settings: settings, configFile: config.file, schema: config.schema, reads: input.reads)
     }
 
-    /// Parses the main input and checks it against the mapper's input contract, if it has one.
-    private func checkContract(_ input: MapperInput, configs: ConfigStore, context: MapperContext) throws(DiagnosticError) -> MapperInput {
-        guard let path = type.inputContract else { return input }
-        guard let file = configs.file(path) else {
-            throw DiagnosticError("\(identity) declares the input contract MapperConfigs/\(path), which does not exist")
-        }
-        guard let checker = context.contractChecker else {
-            throw DiagnosticError("\(identity) has an input contract but this run has no contract checker (build contexts with Pipeline.context)")
-        }
-        let main = input.mainPath
-        let document = try input.json(main)
-        switch checker(document, file) {
-        case .failure(let error):
-            throw DiagnosticError("the input contract cannot be used: \(error.message)", at: SourceLocation(file: file.displayName))
-        case .success(let violations) where !violations.isEmpty:
-            throw DiagnosticError(
-                violations.map { Diagnostic(.error, "\($0.message) (input contract \(path))", at: input.location(main, jsonPath: $0.path)) })
-        case .success:
-            return input.preloading(document, for: main)
-        }
-    }
-
-}
-
-extension RegisteredMapper {
-    /// Decodes the version's constants and `settings` laid over its defaults, without mapping anything:
-    /// every unknown key or wrong type is reported at its `file:line:column`.
-    public func checkSettings(configs: ConfigStore, settings overlay: ConfigValue?) throws(DiagnosticError) {
-        let config = try configs.versionConfig(for: identity)
-        let merged = overlay.map { config.settings.merging($0) } ?? config.settings
-        _ = try type.decodeConfiguration(config: config, settings: merged)
+    /// Decodes the version's constants and the effective `settings` without mapping anything: every unknown key or
+    /// wrong type is reported at its `file:line:column`.
+    public func checkSettings(config: ConfigStore.VersionConfig, settings: ConfigValue) throws(DiagnosticError) {
+        _ = try type.decodeConfiguration(config: config, settings: settings)
     }
 }
 

@@ -78,18 +78,19 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
         let entry = try registry.resolve(spec: "echo@1.0.0")
         let input = try MapperInput(root: try makeTemporaryFolder())
         let job = try ConfigValue.parseYAML("count: 5", file: "job.yaml")
-        let run = try entry.run(input, configs: store, settings: job, context: MapperContext())
+        let config = try store.versionConfig(for: entry.identity)
+        let run = try entry.run(input, config: config, settings: config.settings.merging(job), context: MapperContext())
         #expect(run.output.documents.first?.value == ["label": "default", "count": 5])
 
         let bad = try ConfigValue.parseYAML("count: 5\nlabels: x\ncolour: red\n", file: "job.yaml")
-        let found = diagnostics { _ = try entry.run(input, configs: store, settings: bad, context: MapperContext()) }
+        let found = diagnostics { _ = try entry.run(input, config: config, settings: config.settings.merging(bad), context: MapperContext()) }
         #expect(found.count == 2)
         #expect(found.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == ["2:9", "3:9"])
         #expect(found.first?.message.contains("known: count, label") == true)
     }
 
     @Test func missingConfigFileIsAnError() throws {
-        let found = diagnostics { _ = try registry.resolve("echo").run(try MapperInput(root: try makeTemporaryFolder()), configs: try ConfigStore(embedded: [:]), settings: nil, context: MapperContext()) }
+        let found = diagnostics { _ = try ConfigStore(embedded: [:]).versionConfig(for: try registry.resolve("echo").identity) }
         #expect(found.first?.message.contains("MapperConfigs/echo/1.2.0.yaml") == true)
     }
 }

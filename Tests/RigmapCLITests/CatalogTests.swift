@@ -14,7 +14,10 @@ import Testing
         let configs = try MapperCatalog.configStore()
         #expect(!registry.all.isEmpty)
         for mapper in registry.all {
-            #expect(throws: Never.self, "\(mapper.identity)") { try mapper.checkSettings(configs: configs, settings: nil) }
+            #expect(throws: Never.self, "\(mapper.identity)") {
+                let config = try configs.versionConfig(for: mapper.identity)
+                try mapper.checkSettings(config: config, settings: config.settings)
+            }
         }
     }
 

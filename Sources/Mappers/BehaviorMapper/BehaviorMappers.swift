@@ -1,7 +1,4 @@
-import AindSchemas
-import MetadataModel
-import RigMapperCore
-import Version
+import MapperKit
 
 /// What behavior@1.0.0 fixes: the `constants:` section of `MapperConfigs/behavior/1.0.0.yaml`.
 public struct BehaviorConstants: Decodable, Sendable {

@@ -1,7 +1,5 @@
-import AindSchemas
+import MapperKit
 import Foundation
-import MetadataModel
-import RigMapperCore
 
 /// The behavior session → instrument and acquisition mapping of behavior@1.0.0.
 struct BehaviorMapping {

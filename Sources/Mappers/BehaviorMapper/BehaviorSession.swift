@@ -1,6 +1,5 @@
 import Foundation
-import MetadataModel
-import RigMapperCore
+import MapperKit
 
 /// The core registers of one Harp device, as its register files report them (the latest non-error reply per
 /// address), each with the file it came from.

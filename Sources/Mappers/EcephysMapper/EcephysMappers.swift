@@ -1,8 +1,5 @@
 import Foundation
-import AindSchemas
-import MetadataModel
-import RigMapperCore
-import Version
+import MapperKit
 
 /// What ecephys@1.0.0 fixes: the `constants:` section of `MapperConfigs/ecephys/1.0.0.yaml`.
 public struct EcephysConstants: Decodable, Sendable {

@@ -1,7 +1,5 @@
-import AindSchemas
+import MapperKit
 import Foundation
-import MetadataModel
-import RigMapperCore
 
 /// The Open Ephys session → instrument and acquisition mapping of ecephys@1.0.0.
 struct EcephysMapping {

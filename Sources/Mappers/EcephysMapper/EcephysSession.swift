@@ -1,6 +1,5 @@
 import Foundation
-import MetadataModel
-import RigMapperCore
+import MapperKit
 
 /// An Open Ephys session as read from its Record Node folders: every node's settings files, experiments and
 /// recordings, with the streams each recording holds. Only XML, JSON, sync text and `.npy` headers are read — never

@@ -1,6 +1,5 @@
 import Foundation
-import MetadataModel
-import RigMapperCore
+import MapperKit
 
 /// A problem in one Open Ephys file, with where it is (line and column, JSON path, or byte offset).
 public struct OpenEphysFileError: Error, Sendable {

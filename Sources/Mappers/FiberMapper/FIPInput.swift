@@ -1,5 +1,4 @@
-import MetadataModel
-import RigMapperCore
+import MapperKit
 
 /// The parts of the extractor's `fip.json` the fiber mappers read.
 ///

@@ -1,6 +1,4 @@
-import AindSchemas
-import MetadataModel
-import RigMapperCore
+import MapperKit
 
 /// The photometry rig's instrument (fiber@1.4.0 with `settings.instrument`), equal to what aind-metadata-mapper
 /// 1.4.0's `create_instrument(instrument_id, location, computer_name, detector serials, objective_serial)` returns,

@@ -1,7 +1,5 @@
-import AindSchemas
+import MapperKit
 import Foundation
-import MetadataModel
-import RigMapperCore
 
 /// The FIP → Acquisition mapping shared by every fiber version; what differs between versions lives in
 /// ``FiberConstants`` (from the version's config) and in the settings a version accepts. Values are built from the

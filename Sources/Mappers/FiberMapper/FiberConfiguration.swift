@@ -1,4 +1,4 @@
-import RigMapperCore
+import MapperKit
 
 /// What a fiber mapper version fixes: the `constants:` section of `MapperConfigs/fiber/<version>.yaml`.
 public struct FiberConstants: Decodable, Sendable {

@@ -1,7 +1,4 @@
-import AindSchemas
-import MetadataModel
-import RigMapperCore
-import Version
+import MapperKit
 
 /// Shared entry point of the fiber versions: read and check `fip.json`, settle implanted fibers, map.
 enum FiberMapping {

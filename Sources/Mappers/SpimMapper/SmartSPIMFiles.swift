@@ -1,6 +1,5 @@
 import Foundation
-import MetadataModel
-import RigMapperCore
+import MapperKit
 
 /// The name of a SmartSPIM acquisition folder: `SmartSPIM_<subject>_<YYYY-MM-DD_HH-MM-SS>` — the subject is every
 /// character before the stamp (`695464`, `819682-screen`, `ab_12`), the stamp the rig's local wall time.

@@ -1,8 +1,5 @@
-import AindSchemas
+import MapperKit
 import Foundation
-import MetadataModel
-import RigMapperCore
-import Version
 
 /// What spim@1.0.0 fixes: the `constants:` section of `MapperConfigs/spim/1.0.0.yaml`.
 public struct SpimConstants: Decodable, Sendable {

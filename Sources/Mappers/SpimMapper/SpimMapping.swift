@@ -1,7 +1,5 @@
-import AindSchemas
+import MapperKit
 import Foundation
-import MetadataModel
-import RigMapperCore
 
 /// The SmartSPIM folder → acquisition mapping of spim@1.0.0 (SPEC §6).
 struct SpimMapping {

@@ -18,19 +18,20 @@ func referenceCases() -> [String] {
     }
 }
 
-/// Runs the fiber mapper as `rigmap map` would: the job's version and settings, built-in configs.
+/// Runs the fiber mapper as `rigmap map` would: the job's version and effective settings, built-in configs, the
+/// input contract checked first.
 func mapFiber(input: URL, job: JobConfig, spec: String? = nil) throws(DiagnosticError) -> RegisteredMapper.Run {
-    let registry = try MapperCatalog.registry()
-    let entry = job.mappers["fiber"]
-    let mapper: RegisteredMapper
+    let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(), configs: try MapperCatalog.configStore(), rigmapVersion: "test"))
+    var request = Resolver.Request(job: job)
+    request.only = ["fiber"]
     if let spec {
-        mapper = try registry.resolve(spec: spec)
-    } else {
-        mapper = try registry.resolve("fiber", requirement: entry?.version)
+        let (name, requirement) = try MapperRegistry.parse(spec: spec)
+        request.versionOverrides[name] = requirement
     }
-    return try mapper.run(
-        try MapperInput(root: input.deletingLastPathComponent(), displayRoot: "", claimed: [input.lastPathComponent]), configs: try MapperCatalog.configStore(),
-        settings: entry?.settings, context: Pipeline.context(timeZone: job.timezone))
+    guard let resolved = try pipeline.resolver.resolve(request).mapper("fiber") else { throw DiagnosticError("fiber not resolved") }
+    let raw = try MapperInput(root: input.deletingLastPathComponent(), displayRoot: "", claimed: [input.lastPathComponent])
+    let checked = try pipeline.checkInputContract(of: resolved.mapper, raw)
+    return try resolved.mapper.run(checked, config: resolved.config, settings: resolved.settings, context: MapperContext(timeZone: job.timezone))
 }
 
 /// A temporary folder holding `fip.json` (optionally edited) and optionally `procedures.json`.

@@ -1,8 +1,13 @@
-import AindSchemas
+// MapperKit is the whole API an adapter needs: this protocol and its types, the input (`MapperInput`: every read of
+// a session recorded), diagnostics, and what documents are made of — JSON values and timestamps (MetadataModel),
+// schema releases and the schema-driven model builder (AindSchemas), semantic versions (Version). An adapter module
+// imports MapperKit and Foundation and nothing else; the config system, the registry and file writing live in
+// RigMapperCore, which an adapter never sees.
+@_exported import AindSchemas
 import Foundation
-import Logging
-import MetadataModel
-import Version
+@_exported import Logging
+@_exported import MetadataModel
+@_exported import Version
 
 /// A mapper's name and semantic version, e.g. `fiber@1.4.0`.
 public struct MapperIdentity: Sendable, Hashable, CustomStringConvertible, Comparable {
@@ -92,18 +97,13 @@ public struct MapperContext: Sendable {
     public var timeZone: String?
     public var logger: Logger
     /// The aind-data-schema release the mapper version targets (its config's `schema:`); build documents with
-    /// `schema.models(.acquisition)`. Set by the registry from the version's config before the mapper runs.
+    /// `schema.models(.acquisition)`. Set by the runner from the version's config before the mapper runs.
     public var schema: SchemaRelease
-    /// Checks a document against a mapper's input contract (a JSON Schema file of the config store): the violations
-    /// (path, message), or why the contract cannot be used.
-    /// Supplied by the pipeline, so the core needs no schema engine of its own.
-    public var contractChecker: ContractChecker?
 
-    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap"), schema: SchemaRelease = .newest, contractChecker: ContractChecker? = nil) {
+    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap"), schema: SchemaRelease = .newest) {
         self.timeZone = timeZone
         self.logger = logger
         self.schema = schema
-        self.contractChecker = contractChecker
     }
 
     /// Resolves `text` as a timestamp, giving a naive one the job's zone, or fails at `location`.
@@ -164,16 +164,6 @@ extension DiagnosticError {
     }
 }
 
-/// Checks `document` against the JSON Schema in `contract` (a mapper's input contract file): the violations, or a
-/// message when the file cannot be read or compiled as a schema.
-public typealias ContractChecker = @Sendable (_ document: JSONValue, _ contract: ConfigStore.File) -> Result<[(path: JSONPath, message: String)], ContractSchemaError>
-
-/// A contract schema that cannot be used (a configuration error, not a problem with the input).
-public struct ContractSchemaError: Error, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-}
-
 /// The documents a mapper produced.
 public struct MapperOutput: Sendable {
     public var documents: [(kind: DocumentKind, value: JSONValue)]
@@ -215,9 +205,10 @@ public protocol Mapper: Sendable {
     /// One line for `rigmap mappers`.
     static var summary: String { get }
     /// A JSON Schema (draft-07) the main (first claimed) input file must satisfy, as a path among the configs
-    /// (`fiber/fip.contract.json` → `MapperConfigs/fiber/fip.contract.json`). When set, that file is parsed and checked
-    /// against it before ``map(_:constants:settings:context:)`` runs, every violation reported with its JSON path,
-    /// and ``MapperInput/json(_:)`` returns the parsed document. `nil` for inputs that are not JSON.
+    /// (`fiber/fip.contract.json` → `MapperConfigs/fiber/fip.contract.json`). When set, the runner parses that file
+    /// and checks it against the contract before ``map(_:constants:settings:context:)`` runs, every violation
+    /// reported with its JSON path, and ``MapperInput/json(_:)`` returns the parsed document. `nil` for inputs that
+    /// are not JSON.
     static var inputContract: String? { get }
 
     init()

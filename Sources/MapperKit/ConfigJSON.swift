@@ -12,7 +12,7 @@ public struct ConfigJSON: Decodable, Sendable, Hashable {
     /// `config` as ``init(from:)`` reads it through ``ConfigDecoder``, value for value, without a decoder: mappings,
     /// lists, null, and scalars as an integer, else a number, else a string (`true` and `false` as booleans); quoted
     /// scalars are strings.
-    init(converting config: ConfigValue) {
+    public init(converting config: ConfigValue) {
         value = ConfigJSON.convert(config)
     }
 
@@ -72,6 +72,25 @@ public struct ConfigJSON: Decodable, Sendable, Hashable {
             }
         } else {
             value = .null
+        }
+    }
+}
+
+/// How an unquoted YAML scalar reads as a number (the decoder's rules, shared with ``ConfigJSON``).
+public enum ConfigScalar {
+    /// An unquoted scalar's text as an integer (`_` separators allowed).
+    public static func integer<T: FixedWidthInteger>(_ text: String, quoted: Bool) -> T? {
+        quoted ? nil : T(text.utf8.contains(UInt8(ascii: "_")) ? String(text.unicodeScalars.filter { $0 != "_" }) : text)
+    }
+
+    /// An unquoted scalar's text as a floating-point number (YAML's `.inf` and `.nan` spellings too).
+    public static func float<T: BinaryFloatingPoint & LosslessStringConvertible>(_ text: String, quoted: Bool) -> T? {
+        if quoted { return nil }
+        switch text {
+        case ".inf", ".Inf", ".INF", "+.inf": return T.infinity
+        case "-.inf", "-.Inf", "-.INF": return -T.infinity
+        case ".nan", ".NaN", ".NAN": return T.nan
+        default: return T(text)
         }
     }
 }

@@ -1,0 +1,2 @@
+// Everything that runs adapters sees the adapter API too.
+@_exported import MapperKit
