@@ -21,30 +21,15 @@ struct BatchCommand: ParsableCommand {
         commandName: "batch",
         abstract: "Gather many sessions at once: parallel, resumable, with a catalog and shards for cluster schedulers.",
         discussion: """
-            Every folder directly under ROOT (or every line of --manifest: a session folder, optionally a tab and
-            that session's own job file) is gathered into OUT_ROOT/<session folder name>/ exactly as `rigmap gather`
-            would: the same files, lock and report. Sessions run in parallel; a failing one never stops the others.
-            At the end: a summary table and OUT_ROOT/batch_report.json.
+            Every folder directly under ROOT (or every line of --manifest: a session folder, optionally a tab and that session's own job file) is gathered into OUT_ROOT/<session folder name>/ exactly as `rigmap gather` would: the same files, lock and report. Sessions run in parallel; a failing one never stops the others. At the end: a summary table and OUT_ROOT/batch_report.json.
 
-            The catalog (OUT_ROOT/rigmap-catalog.sqlite) records every session's inputs, mapper versions, config
-            hashes, status, outputs and diagnostics. A rerun skips the sessions whose files, job and resolved mapper
-            versions are unchanged and whose outputs are intact (--force maps them again). Query it with
-            `rigmap catalog`. Ctrl-C stops starting sessions and records the running ones; a batch killed outright
-            loses only the sessions it was running, which the next run maps.
+            The catalog (OUT_ROOT/rigmap-catalog.sqlite) records every session's inputs, mapper versions, config hashes, status, outputs and diagnostics. A rerun skips the sessions whose files, job and resolved mapper versions are unchanged and whose outputs are intact (--force maps them again). Query it with `rigmap catalog`. Ctrl-C stops starting sessions and records the running ones; a batch killed outright loses only the sessions it was running, which the next run maps.
 
-            Each session runs in a worker process (the same rigmap binary, --jobs of them): a session that traps,
-            runs past --session-timeout or allocates past --session-memory ends only its worker; it is recorded as
-            crashed or timed_out, with the signal and the worker's last words, and the batch goes on. A rerun skips
-            the sessions that ended ok and are unchanged, maps failed ones again, and retries a crashed or timed-out
-            one once (after two such ends on the same inputs it is skipped until they change, or --force).
+            Each session runs in a worker process (the same rigmap binary, --jobs of them): a session that traps, runs past --session-timeout or allocates past --session-memory ends only its worker; it is recorded as crashed or timed_out, with the signal and the worker's last words, and the batch goes on. A rerun skips the sessions that ended ok and are unchanged, maps failed ones again, and retries a crashed or timed-out one once (after two such ends on the same inputs it is skipped until they change, or --force).
 
-            --shard I/N maps the I-th (from 0) of N balanced slices of the session list, into its own catalog
-            (OUT_ROOT/shard-I-of-N.sqlite) and report; with --shard N the index comes from SLURM_ARRAY_TASK_ID,
-            JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX. Combine the catalogs with
-            `rigmap catalog merge`.
+            --shard I/N maps the I-th (from 0) of N balanced slices of the session list, into its own catalog (OUT_ROOT/shard-I-of-N.sqlite) and report; with --shard N the index comes from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX. Combine the catalogs with `rigmap catalog merge`.
 
-            Exit status: 0 every session ok; 3 some failed, partial, crashed or timed out; 1 none succeeded; 2 usage
-            (and no session found); 130 interrupted.
+            Exit status: 0 every session ok; 3 some failed, partial, crashed or timed out; 1 none succeeded; 2 usage (and no session found); 130 interrupted.
 
             Examples:
               rigmap batch /data/sessions --job job.yaml --output /data/metadata

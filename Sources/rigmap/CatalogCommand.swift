@@ -11,15 +11,9 @@ struct CatalogCommand: ParsableCommand {
         abstract: "Query a batch's catalog, or merge shard catalogs.",
         discussion: """
             Lists the sessions of OUT_ROOT/rigmap-catalog.sqlite (or a catalog file given directly), one per line:
-            session, status, mapper versions, separated by tabs (a tab, newline, backslash or other control
-            character in a session name is written as an escape: \\t, \\n, \\\\, \\u{7}). --mapper fiber@1.0.0
-            keeps the sessions mapped with that version (--mapper fiber: any version); --status keeps one status:
-            ok, partial, refused, bad_input, crashed, timed_out, catalog_failed, or failed (every status but ok).
-            --json prints an array of objects with session, path, status, exit_code, attempts, recorded_at,
-            mappers, outputs and diagnostics.
+            session, status, mapper versions, separated by tabs (a tab, newline, backslash or other control character in a session name is written as an escape: \\t, \\n, \\\\, \\u{7}). --mapper fiber@1.0.0 keeps the sessions mapped with that version (--mapper fiber: any version); --status keeps one status: ok, partial, refused, bad_input, crashed, timed_out, catalog_failed, or failed (every status but ok). --json prints an array of objects with session, path, status, exit_code, attempts, recorded_at, mappers, outputs and diagnostics.
 
-            merge: when one session is in several catalogs with different rows, the newest row (recorded_at) wins,
-            the catalog named later on equal times; each such conflict is printed.
+            merge: when one session is in several catalogs with different rows, the newest row (recorded_at) wins, the catalog named later on equal times; each such conflict is printed.
 
             Examples:
               rigmap catalog out --mapper fiber@1.0.0              # sessions to re-map after a fiber 1.0.0 bug fix

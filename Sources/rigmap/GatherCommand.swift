@@ -23,9 +23,7 @@ struct GatherCommand: ParsableCommand {
             4. Write: acquisition.json, instrument.json, the per-mapper files, rigmap.lock and gather_report.json,
                all at once at the end. The session's files are never modified.
 
-            Exit status: 0 ok; 1 refused (a mapper failed, a merge was refused or a document is invalid, with the
-            job's raise_if_mapper_errors / raise_if_invalid true; nothing written); 2 bad input or usage;
-            3 partial (written without a failed mapper, or with invalid documents, as the job allowed).
+            Exit status: 0 ok; 1 refused (a mapper failed, a merge was refused or a document is invalid, with the job's raise_if_mapper_errors / raise_if_invalid true; nothing written); 2 bad input or usage; 3 partial (written without a failed mapper, or with invalid documents, as the job allowed).
 
             Example:
               rigmap gather Examples/fip-session --job Examples/fip-session/job.yaml --output out

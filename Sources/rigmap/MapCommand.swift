@@ -10,19 +10,13 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Run one mapper on one input and write acquisition_<name>.json (and instrument_<name>.json).",
         discussion: """
-            Version: @VERSION when given, else the job's mappers.NAME.version, else the experiment's rigmap.lock,
-            else the job type's default, else the newest release (see `rigmap resolve --explain`).
-            Settings: the version's defaults (MapperConfigs/NAME/VERSION.yaml), then the job type's, the job's
-            and --set, each laid over the last. Timestamps without a UTC offset take the job's `timezone`.
+            Version: @VERSION when given, else the job's mappers.NAME.version, else the experiment's rigmap.lock, else the job type's default, else the newest release (see `rigmap resolve --explain`). Settings: the version's defaults (MapperConfigs/NAME/VERSION.yaml), then the job type's, the job's and --set, each laid over the last. Timestamps without a UTC offset take the job's `timezone`.
 
-            Besides the documents, DIR/rigmap.lock records the mapper version and the sha256 of every input and
-            of the settings (provenance). A job whose `experiment:` names DIR re-runs with the same versions.
+            Besides the documents, DIR/rigmap.lock records the mapper version and the sha256 of every input and of the settings (provenance). A job whose `experiment:` names DIR re-runs with the same versions.
 
-            Each output is validated against aind-data-schema 2.9.2 first: with the job's raise_if_invalid true
-            (the default) an invalid output is refused; with false it is written and its problems reported.
+            Each output is validated against aind-data-schema 2.9.2 first: with the job's raise_if_invalid true (the default) an invalid output is refused; with false it is written and its problems reported.
 
-            Exit status: 0 written; 1 bad input, settings or job, or an invalid output (every problem printed,
-            located; nothing written).
+            Exit status: 0 written; 1 bad input, settings or job, or an invalid output (every problem printed, located; nothing written).
 
             Examples:
               rigmap map --mapper fiber --input fip.json --job job.yaml --output out/

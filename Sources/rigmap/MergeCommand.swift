@@ -10,13 +10,9 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge two or more instrument_*.json or acquisition_*.json files into one.",
         discussion: """
-            Files are merged in the order given, left to right (a + b + c), under aind-data-schema 2.9.2's rules,
-            except that a device name in two instruments refuses the merge unless it is one Harp clock generator
-            defined identically in both (the reference compares names only). The merged document is validated
-            as the reference validates it; an invalid result refuses the merge.
+            Files are merged in the order given, left to right (a + b + c), under aind-data-schema 2.9.2's rules, except that a device name in two instruments refuses the merge unless it is one Harp clock generator defined identically in both (the reference compares names only). The merged document is validated as the reference validates it; an invalid result refuses the merge.
 
-            Exit status: 0 merged; 1 refused (every conflict on stderr and in --report; no output file);
-            2 unreadable or malformed input.
+            Exit status: 0 merged; 1 refused (every conflict on stderr and in --report; no output file); 2 unreadable or malformed input.
 
             Examples:
               rigmap merge instrument_behavior.json instrument_fip.json --output instrument.json
@@ -64,8 +60,6 @@ struct MergeCommand: ParsableCommand {
             throw fail(error, code: 2)
         }
         let result = pipeline.merge(documents)
-        KeptUntilExit.keep(documents.map(\.value))
-        KeptUntilExit.keep(result.outcome.merged)
         let outcome = result.outcome
         var writes: [(url: URL, bytes: [UInt8])] = []
         if let report {

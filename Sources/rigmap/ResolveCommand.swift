@@ -10,9 +10,7 @@ struct ResolveCommand: ParsableCommand {
         commandName: "resolve",
         abstract: "Show the mapper versions and settings a job resolves to, and where each came from.",
         discussion: """
-            Version precedence: --mapper NAME@VERSION > the job's mappers.NAME.version > the experiment's
-            rigmap.lock > the job type's default > the newest release. A requested version that contradicts the
-            experiment's pin is refused unless --update-lock is given (then the pin moves and the lock is rewritten).
+            Version precedence: --mapper NAME@VERSION > the job's mappers.NAME.version > the experiment's rigmap.lock > the job type's default > the newest release. A requested version that contradicts the experiment's pin is refused unless --update-lock is given (then the pin moves and the lock is rewritten).
 
             Examples:
               rigmap resolve --job job.yaml
@@ -110,9 +108,7 @@ struct PinCommand: ParsableCommand {
         commandName: "pin",
         abstract: "Create or update DIR/rigmap.lock, pinning mapper versions for an experiment.",
         discussion: """
-            Each NAME@VERSION is exact or a range (resolved to its newest match and recorded exactly). The lock
-            records the versions, the sha256 of each version's config file, this rigmap's version and the time.
-            A job names the experiment with `experiment: DIR` (relative to the job file).
+            Each NAME@VERSION is exact or a range (resolved to its newest match and recorded exactly). The lock records the versions, the sha256 of each version's config file, this rigmap's version and the time. A job names the experiment with `experiment: DIR` (relative to the job file).
 
             Example:
               rigmap pin --experiment experiments/patch-foraging fiber@1.4.0

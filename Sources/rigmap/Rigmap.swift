@@ -17,8 +17,7 @@ struct Rigmap: ParsableCommand {
                          --job Examples/fip-session/job.yaml --output out/
               rigmap map --mapper fiber@1.0.0 --input fip.json --output out/
 
-            Configs: the MapperConfigs/ files are built into rigmap; --config DIR (or RIGMAP_CONFIG_DIR)
-            names a folder with the same layout whose files replace or add to them.
+            Configs: the MapperConfigs/ files are built into rigmap; --config DIR (or RIGMAP_CONFIG_DIR) names a folder with the same layout whose files replace or add to them.
             """,
         version: Rigmap.version,
         subcommands: [

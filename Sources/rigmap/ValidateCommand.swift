@@ -12,20 +12,11 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Validate acquisition/instrument documents against aind-data-schema 2.9.2, or files against a JSON Schema.",
         discussion: """
-            Without --schema, each file's kind comes from --kind, else its object_type ("Acquisition" or
-            "Instrument"), else its file name (acquisition*.json, instrument*.json) as aind-data-schema's models fill
-            a missing object_type; it is checked as aind-data-schema 2.9.2 checks it: the JSON Schema plus the models'
-            cross-field rules. An object_type that names no kind is an invalid document.
-            With --schema, every file is checked against that draft-07 (or 2020-12 subset) schema instead:
-            facility metadata schemas, rig input contracts.
+            Without --schema, each file's kind comes from --kind, else its object_type ("Acquisition" or "Instrument"), else its file name (acquisition*.json, instrument*.json) as aind-data-schema's models fill a missing object_type; it is checked as aind-data-schema 2.9.2 checks it: the JSON Schema plus the models' cross-field rules. An object_type that names no kind is an invalid document. With --schema, every file is checked against that draft-07 (or 2020-12 subset) schema instead: facility metadata schemas, rig input contracts.
 
-            --ref URL=FILE makes a schema document available to --schema's $refs (repeatable): facility schemas that
-            refer to shared definitions, metaschemas.
+            --ref URL=FILE makes a schema document available to --schema's $refs (repeatable): facility schemas that refer to shared definitions, metaschemas.
 
-            Exit status: 0 all valid; 1 some invalid (every error listed with its JSON path); 2 unreadable input, a
-            file whose kind cannot be told, a schema that does not compile (a $ref that does not resolve, a $ref
-            cycle that never reaches into the data), or a value that could not be checked (a pattern the regular
-            expression engine gave up on: neither valid nor invalid).
+            Exit status: 0 all valid; 1 some invalid (every error listed with its JSON path); 2 unreadable input, a file whose kind cannot be told, a schema that does not compile (a $ref that does not resolve, a $ref cycle that never reaches into the data), or a value that could not be checked (a pattern the regular expression engine gave up on: neither valid nor invalid).
 
             Examples:
               rigmap validate out/acquisition.json out/instrument.json
@@ -97,7 +88,6 @@ struct ValidateCommand: ParsableCommand {
                 }
                 continue
             }
-            KeptUntilExit.keep(document)
             let issues: [ValidationIssue]
             if let custom {
                 issues = custom.validate(document)
