@@ -125,7 +125,7 @@ let package = Package(
         // mapper as `rigmap map` does (the real pipeline), and the conformance suite every adapter's tests call.
         .target(name: "MapperTesting", dependencies: ["RigMapperCore", "MetadataModel", "Resolver", "Pipeline", "MapperCatalog"]),
         .testTarget(name: "MetadataModelTests", dependencies: ["MetadataModel"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AindSchemasTests", dependencies: ["AindSchemas", "MetadataModel", "Validation"]),
+        .testTarget(name: "AindSchemasTests", dependencies: ["AindSchemas", "MetadataModel", "Validation", "MapperKit"]),
         .testTarget(
             name: "RigMapperCoreTests",
             dependencies: ["RigMapperCore", "MetadataModel", "AindSchemas", "MapperTesting", .product(name: "Yams", package: "Yams")]
