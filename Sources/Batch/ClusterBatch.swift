@@ -39,6 +39,7 @@ public struct ClusterBatch: Sendable, Hashable {
     /// The rigmap release that wrote the scripts (named in their first lines).
     public var rigmapVersion: String
 
+    /// A batch of `shardCount` shards; paths must be absolute (see ``check()``).
     public init(
         rigmap: String, sessions: Sessions, output: String, job: String? = nil, config: String? = nil, jobs: Int? = nil, sessionTimeout: Double = SessionLimits().seconds,
         sessionMemoryMiB: Int = SessionLimits().memoryBytes >> 20, force: Bool = false, shardCount: Int, rigmapVersion: String
@@ -58,6 +59,7 @@ public struct ClusterBatch: Sendable, Hashable {
 
     /// `OUT_ROOT/.rigmap`: the scripts, logs and records of every submission.
     public var folder: String { PathNames.appending(output, ClusterBatch.folderName) }
+    /// The name of that folder in `OUT_ROOT` (a session may not have it: see ``BatchOptions/isReserved(_:)``).
     public static let folderName = ".rigmap"
 
     /// `OUT_ROOT/.rigmap/batch-<number>.sbatch`: the array job's script.

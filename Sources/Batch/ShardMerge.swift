@@ -11,6 +11,7 @@ public struct ShardReport: Sendable, Hashable {
     /// task; `nil` when it finished.
     public var problem: String?
 
+    /// Shard `index`'s report: its `sessions`, and why it did not finish (`nil`: it did).
     public init(index: Int, sessions: [JSONValue], problem: String? = nil) {
         self.index = index
         self.sessions = sessions

@@ -13,6 +13,7 @@ import Darwin
 /// Slurm's commands (`sbatch`, `squeue`), found on `PATH` and run through swift-subprocess; their standard error is
 /// kept for the messages.
 public struct SlurmClient: Sendable {
+    /// A client of the Slurm commands on `PATH` (with the process's environment: `SLURM_CONF` and the like).
     public init() {}
 
     /// What a command printed, and how it ended (`nil`: killed by a signal).
@@ -100,6 +101,7 @@ public struct SlurmSubmission: Sendable {
     public var options: [String]
     public var client: SlurmClient
 
+    /// A submission of `batch`, with the user's `sbatch` `options`.
     public init(batch: ClusterBatch, options: [String], client: SlurmClient = SlurmClient()) {
         self.batch = batch
         self.options = options

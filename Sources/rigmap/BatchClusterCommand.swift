@@ -113,7 +113,13 @@ extension BatchCommand {
         guard wait else { return 0 }
         printError("waiting for jobs \(submitted.arrayJob) and \(submitted.mergeJob) (Ctrl-C stops waiting, not the jobs)…")
         try await submission.client.waitUntilEnded([submitted.arrayJob, submitted.mergeJob])
-        guard let result = submission.result(submitted.number) else {
+        // On a network file system the submitting machine may see the result a few seconds after the node wrote it.
+        var result = submission.result(submitted.number)
+        for _ in 0..<10 where result == nil {
+            try? await Task.sleep(for: .seconds(1))
+            result = submission.result(submitted.number)
+        }
+        guard let result else {
             throw DiagnosticError(
                 "the final step (job \(submitted.mergeJob)) ended without writing its result (\(batch.resultPath(submitted.number))); see its log \(batch.mergeLogPath(submitted.number)), then run \(Shell.commandLine([batch.rigmap, "batch-merge", batch.output, "--shards", String(count)]))"
             )
