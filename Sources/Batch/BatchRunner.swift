@@ -49,9 +49,10 @@ public struct BatchOptions: Sendable {
     }
 
     /// Whether `name` is one of the batch's own files in `OUT_ROOT` (its report, catalogs and their SQLite
-    /// companions): a session folder of that name cannot have its outputs there.
+    /// companions, the `.rigmap` folder of cluster submissions): a session folder of that name cannot have its
+    /// outputs there.
     public static func isReserved(_ name: String) -> Bool {
-        name == "batch_report.json" || (name.hasPrefix("batch_report-shard-") && name.hasSuffix(".json")) || name.hasPrefix(BatchCatalog.fileName)
+        name == "batch_report.json" || name == ClusterBatch.folderName || (name.hasPrefix("batch_report-shard-") && name.hasSuffix(".json")) || name.hasPrefix(BatchCatalog.fileName)
             || (name.hasPrefix("shard-") && name.contains(".sqlite"))
     }
 }

@@ -124,7 +124,10 @@ public enum BatchPlan {
     /// Parses `--shard I/N`; `--shard N` (I from ``shardIndexVariables``); or `--shard auto`: I and N from the
     /// scheduler — Slurm's `SLURM_ARRAY_TASK_ID` (less `SLURM_ARRAY_TASK_MIN`, so `--array=1-4` works too) and
     /// `SLURM_ARRAY_TASK_COUNT`; Kubernetes' `JOB_COMPLETION_INDEX` or AWS Batch's `AWS_BATCH_JOB_ARRAY_INDEX`,
-    /// which come without a count, with `RIGMAP_SHARD_COUNT` (set it in the job's spec).
+    /// which come without a count, with `RIGMAP_SHARD_COUNT` (set it in the job's spec). Under Slurm with
+    /// `RIGMAP_SHARD_COUNT` set, the array index is the shard index as it is and the count is `RIGMAP_SHARD_COUNT`,
+    /// so an array of some of the shards (`sbatch --array=1,3`, what `rigmap batch --scheduler slurm --resume`
+    /// submits) maps exactly those.
     public static func parseShard(_ text: String, environment: [String: String]) throws(DiagnosticError) -> ShardChoice {
         func number(_ value: Substring, _ what: String) throws(DiagnosticError) -> Int {
             guard let parsed = Int(value.trimmingCharacters(in: .whitespaces)) else {
@@ -141,6 +144,12 @@ public enum BatchPlan {
             return choice
         }
         if text == "auto" {
+            if let id = environment["SLURM_ARRAY_TASK_ID"], let countText = environment["RIGMAP_SHARD_COUNT"] {
+                // The array's indices are the shards' own: a resubmission of some shards (`--array=1,3`) maps those.
+                let index = try number(Substring(id), "SLURM_ARRAY_TASK_ID")
+                let count = try number(Substring(countText), "RIGMAP_SHARD_COUNT")
+                return try check(ShardChoice(index: index, count: count, source: "SLURM_ARRAY_TASK_ID=\(id), RIGMAP_SHARD_COUNT=\(countText)"))
+            }
             if let id = environment["SLURM_ARRAY_TASK_ID"] {
                 guard let countText = environment["SLURM_ARRAY_TASK_COUNT"] else {
                     throw DiagnosticError("--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not (submit with sbatch --array)")
@@ -161,7 +170,7 @@ public enum BatchPlan {
                 return try check(ShardChoice(index: index, count: count, source: "\(variable)=\(value), RIGMAP_SHARD_COUNT=\(countText)"))
             }
             throw DiagnosticError(
-                "--shard auto: no scheduler variables found (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT; JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX with RIGMAP_SHARD_COUNT); write --shard I/N")
+                "--shard auto: no scheduler variables found (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or RIGMAP_SHARD_COUNT; JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX with RIGMAP_SHARD_COUNT); write --shard I/N")
         }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         switch parts.count {

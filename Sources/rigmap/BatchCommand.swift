@@ -27,7 +27,9 @@ struct BatchCommand: ParsableCommand {
 
             Each session runs in a worker process (the same rigmap binary, --jobs of them): a session that traps, runs past --session-timeout or allocates past --session-memory ends only its worker; it is recorded as crashed or timed_out, with the signal and the worker's last words, and the batch goes on. A rerun skips the sessions that ended ok and are unchanged, maps failed ones again, and retries a crashed or timed-out one once (after two such ends on the same inputs it is skipped until they change, or --force).
 
-            --shard I/N maps the I-th (from 0) of N balanced slices of the session list, into its own catalog (OUT_ROOT/shard-I-of-N.sqlite) and report; with --shard N the index comes from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX; --shard auto takes the index and the count from the scheduler (Slurm's SLURM_ARRAY_TASK_COUNT, else RIGMAP_SHARD_COUNT). Combine the catalogs with `rigmap catalog merge`.
+            --shard I/N maps the I-th (from 0) of N balanced slices of the session list, into its own catalog (OUT_ROOT/shard-I-of-N.sqlite) and report; with --shard N the index comes from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs) or AWS_BATCH_JOB_ARRAY_INDEX; --shard auto takes the number of shards too (SLURM_ARRAY_TASK_COUNT, or RIGMAP_SHARD_COUNT). Combine the shards with `rigmap batch-merge OUT_ROOT --shards N` (catalogs and reports) or `rigmap catalog merge`.
+
+            --scheduler slurm --shards N submits the batch to Slurm instead of running it here: the array job's script goes to OUT_ROOT/.rigmap/batch-<n>.sbatch (never overwritten; it runs this rigmap binary with --shard auto, absolute paths, and --jobs, --session-timeout, --session-memory passed on), sbatch runs it as N array tasks, then a final step (batch-<n>-merge.sbatch, after the array: afterany) runs `rigmap batch-merge`, which writes OUT_ROOT/rigmap-catalog.sqlite and OUT_ROOT/batch_report.json. --slurm-option passes one argument to sbatch (repeat it: --slurm-option=--partition=short --slurm-option=--time=02:00:00). It prints the job ids and returns; with --wait it waits for both jobs and exits as a local batch: 0 every session ok, 3 some failed, 1 none ok, a task died without a report or sbatch refused. OUT_ROOT must be on a file system every node mounts. --resume submits again only the shards that did not finish: a shard is finished when its report lists its whole slice and every session of it has a catalog row with an answer (ok, partial, refused, bad_input; crashed or timed_out twice).
 
             Exit status: 0 every session ok; 3 some failed, partial, crashed or timed out; 1 none succeeded; 2 usage (and no session found); 130 interrupted.
 
@@ -36,6 +38,8 @@ struct BatchCommand: ParsableCommand {
               rigmap batch --manifest sessions.tsv --output out --jobs 4 --json > events.jsonl
               rigmap batch /data/sessions --job job.yaml --output out --shard 3/16
               rigmap batch /data/sessions --job job.yaml --output out --shard 16     # index from the scheduler
+              rigmap batch /data/sessions --job job.yaml --output /shared/out --scheduler slurm --shards 16 --wait
+              rigmap batch /data/sessions --job job.yaml --output /shared/out --scheduler slurm --shards 16 --resume
             """
     )
 
@@ -54,7 +58,7 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A file listing the sessions: a folder per line, optionally a tab and its job file.", valueName: "file"))
     var manifest: String?
 
-    @Option(name: .long, help: ArgumentHelp("Map only slice I of N (I from 0; N alone takes I from the scheduler).", valueName: "I/N"))
+    @Option(name: .long, help: ArgumentHelp("Map only slice I of N (I from 0; N alone takes I from the scheduler; auto takes both).", valueName: "I/N"))
     var shard: String?
 
     @Flag(name: .long, help: "Map every session again, even those the catalog shows unchanged (and set aside an unreadable catalog).")
@@ -69,6 +73,23 @@ struct BatchCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON event per session on standard output (the summary goes to standard error).")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Submit the batch to a cluster scheduler instead of running it here: slurm.", valueName: "scheduler"))
+    var scheduler: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --scheduler: the number of shards (array tasks).", valueName: "n"))
+    var shards: Int?
+
+    @Option(
+        name: .long, parsing: .unconditionalSingleValue,
+        help: ArgumentHelp("With --scheduler slurm: one argument for sbatch, such as --slurm-option=--partition=short (repeatable).", valueName: "arg"))
+    var slurmOption: [String] = []
+
+    @Flag(name: .long, help: "With --scheduler: wait for the jobs and exit as a local batch would.")
+    var wait = false
+
+    @Flag(name: .long, help: "With --scheduler: submit only the shards that did not finish.")
+    var resume = false
+
     @OptionGroup var configOptions: ConfigOptions
 
     func validate() throws {
@@ -80,9 +101,11 @@ struct BatchCommand: ParsableCommand {
         if let root, PathRelation.isWithin(output, root) {
             throw ValidationError("--output \(output) is inside ROOT \(root): the next run would take it for a session; write the outputs elsewhere")
         }
+        try validateCluster()
     }
 
     func run() throws {
+        if scheduler != nil { return try runOnCluster() }
         let runner: BatchRunner
         var sessions: [BatchSession]
         var shardSlice: BatchShard?
