@@ -94,7 +94,8 @@ public enum JSONDocument {
             journal.entries.append(
                 CommitJournal.Entry(destination: entry.url.path, temporary: entry.tmp.path, backup: previous ? entry.tmp.path + ".previous" : nil))
         }
-        let journalURL = first.url.deletingLastPathComponent().appendingPathComponent(".rigmap-commit.\(pid).journal")
+        // Named by host and pid: only the process that wrote it, on the machine that ran it, can still be at work.
+        let journalURL = first.url.deletingLastPathComponent().appendingPathComponent(".rigmap-commit.\(JSONDocument.hostName).\(pid).journal")
         do throws(FileSystem.Failure) {
             try FileSystem.write(JSONWriter.referenceBytes(journal.jsonValue), to: journalURL.path + ".tmp")
             guard rename(journalURL.path + ".tmp", journalURL.path) == 0 else { throw FileSystem.Failure(errno: errno) }
@@ -134,6 +135,14 @@ public enum JSONDocument {
         }
     }
 
+    /// This machine's name, as journals are named (dots replaced, so the pid stays the last component).
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "host" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "host" : name.replacingEvery(".", with: "_").replacingEvery("/", with: "_")
+    }()
+
     /// Puts back the files of commits in `directory` that a killed process left half-done (see
     /// ``writeAtomically(_:)``): for each journal of a process that is no longer running, destinations moved aside
     /// are restored, files the commit added are removed, and temporary files go. Returns the destinations restored or
@@ -143,8 +152,14 @@ public enum JSONDocument {
         guard let names = try? FileSystem.names(in: directory.path) else { return [] }
         var touched: [String] = []
         for name in names.sorted() where name.hasPrefix(".rigmap-commit.") && name.hasSuffix(".journal") {
-            let pidText = name.dropFirst(".rigmap-commit.".count).dropLast(".journal".count)
-            if let owner = Int32(pidText), owner != getpid(), kill(owner, 0) == 0 { continue }  // still running
+            // `.rigmap-commit.<host>.<pid>.journal`: a journal of a live process on this host is a commit under way
+            // (one another host left is stale: recovery runs under the output folder's lock, which its writer held).
+            let middle = name.dropFirst(".rigmap-commit.".count).dropLast(".journal".count)
+            if let dot = middle.lastIndex(of: "."), String(middle[..<dot]) == JSONDocument.hostName, let owner = Int32(middle[middle.index(after: dot)...]),
+                owner != getpid(), kill(owner, 0) == 0
+            {
+                continue
+            }
             let url = directory.appendingPathComponent(name)
             if let bytes = try? FileSystem.read(url.path), let value = try? JSONParser.parse(bytes), let journal = CommitJournal(jsonValue: value) {
                 touched += journal.rollBack()
