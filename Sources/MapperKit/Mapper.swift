@@ -100,7 +100,7 @@ public struct MapperContext: Sendable {
     /// `schema.models(.acquisition)`. Set by the runner from the version's config before the mapper runs.
     public var schema: SchemaRelease
 
-    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap"), schema: SchemaRelease = .newest) {
+    public init(timeZone: String? = nil, logger: Logger = Logger(label: "rigmap"), schema: SchemaRelease = .standard) {
         self.timeZone = timeZone
         self.logger = logger
         self.schema = schema

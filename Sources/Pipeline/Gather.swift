@@ -205,7 +205,7 @@ extension Pipeline {
         }
 
         // Compose and validate each kind, under the newest release the mappers target.
-        let release = releases.max { SchemaRelease.versions.firstIndex(of: $0.version) ?? 0 < SchemaRelease.versions.firstIndex(of: $1.version) ?? 0 } ?? .newest
+        let release = releases.max() ?? .standard
         var files: [(name: String, bytes: [UInt8])] = produced.map { ($0.fileName, $0.bytes) }
         var merged: [DocumentKind: JSONValue] = [:]
         var refused = false

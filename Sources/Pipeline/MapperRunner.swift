@@ -47,7 +47,7 @@ struct MapperRunner {
         var record: MapperRunRecord
         var documents: [ProducedDocument] = []
         var lockRecords: [String: LockFile.OutputRecord] = [:]
-        var release: SchemaRelease = .newest
+        var release: SchemaRelease = .standard
     }
 
     /// Runs `resolved` on `input`; validates each document against the version's schema release. With

@@ -52,7 +52,7 @@ public struct Pipeline: Sendable {
     /// Starts compiling, on another thread, the aind-data-schema validators the documents in `files` will need (the
     /// kind each names in its first 4 KiB: ``DocumentKind/init(sniffing:)``), so that compiling overlaps reading and
     /// parsing them. Only a matter of time: an unreadable file or a wrong hint changes nothing else.
-    public static func prepareValidation(of files: [String], release: SchemaRelease = .newest) {
+    public static func prepareValidation(of files: [String], release: SchemaRelease = .standard) {
         var kinds = Set<DocumentKind>()
         for file in files where kinds.count < DocumentKind.allCases.count {
             guard let head = try? FileSystem.read(file, ranges: [0...4095]).parts.first, let kind = DocumentKind(sniffing: head) else { continue }
@@ -118,7 +118,7 @@ public struct Pipeline: Sendable {
     /// A document declaring another `schema_version` than `release` gives its kind is read as aind-data-schema reads
     /// it (its models load an older document and it becomes the current version): it is validated against `release`
     /// and merged as that release, with a warning; it refuses the merge only when it does not validate.
-    public func merge(_ documents: [(name: String, value: JSONValue)], release: SchemaRelease = .newest) -> MergeResult {
+    public func merge(_ documents: [(name: String, value: JSONValue)], release: SchemaRelease = .standard) -> MergeResult {
         var warnings: [Diagnostic] = []
         var documents = documents
         var refusals: [Conflict] = []

@@ -24,13 +24,13 @@ public enum AindValidator {
     }
 
     /// Every problem with `document` (errors and warnings), its kind taken from `object_type`.
-    public static func validate(_ document: JSONValue, release: SchemaRelease = .newest) throws(UnknownKind) -> [ValidationIssue] {
+    public static func validate(_ document: JSONValue, release: SchemaRelease = .standard) throws(UnknownKind) -> [ValidationIssue] {
         guard let kind = DocumentKind(of: document) else { throw UnknownKind(objectType: document["object_type"]?.stringValue) }
         return validate(document, as: kind, release: release)
     }
 
     /// Every problem with `document` validated as `kind` under `release`.
-    public static func validate(_ document: JSONValue, as kind: DocumentKind, release: SchemaRelease = .newest) -> [ValidationIssue] {
+    public static func validate(_ document: JSONValue, as kind: DocumentKind, release: SchemaRelease = .standard) -> [ValidationIssue] {
         let validator: JSONSchemaValidator
         do {
             validator = try self.validator(for: kind, release: release)
@@ -66,7 +66,7 @@ public enum AindValidator {
     /// once, so that compiling overlaps reading and parsing the documents; a validation that needs a validator being
     /// compiled waits for it rather than compiling it again. Only a matter of time: validating without it, or
     /// preparing a kind never used, gives the same results.
-    public static func prepare(_ kinds: [DocumentKind], release: SchemaRelease = .newest) {
+    public static func prepare(_ kinds: [DocumentKind], release: SchemaRelease = .standard) {
         compiled.prepare(kinds, release: release)
     }
 

@@ -70,7 +70,7 @@ struct RequiredFiller {
 }
 
 @Suite struct ModelFactoryTests {
-    let release = SchemaRelease.newest
+    let release = SchemaRelease.standard
 
     @Test func theReleaseIsCarriedAndKnowsItsDocumentVersions() throws {
         #expect(SchemaRelease.versions.contains("2.9.2"))

@@ -46,15 +46,15 @@ import Testing
             .map { edited($0) { $0.removeValue(forKey: "subject_id"); $0["modification_date"] = "never" } }
         let expected = try documents.map { document -> [String] in
             let kind = try #require(DocumentKind(of: document))
-            return try AindValidator.validator(for: kind, release: .newest).validate(document).map(\.description)
+            return try AindValidator.validator(for: kind, release: .standard).validate(document).map(\.description)
         }
         #expect(expected.contains { !$0.isEmpty })
-        validators.prepare([.instrument], release: .newest)
+        validators.prepare([.instrument], release: .standard)
         let found = Locked<[[String]?]>(Array(repeating: nil, count: 8 * documents.count))
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
-            if thread == 3 { validators.prepare([.acquisition], release: .newest) }
+            if thread == 3 { validators.prepare([.acquisition], release: .standard) }
             for (i, document) in documents.enumerated() {
-                guard let kind = DocumentKind(of: document), let validator = try? validators.validator(for: kind, release: .newest) else { continue }
+                guard let kind = DocumentKind(of: document), let validator = try? validators.validator(for: kind, release: .standard) else { continue }
                 let issues = validator.validate(document).map(\.description)
                 found.withLock { $0[thread * documents.count + i] = issues }
             }
@@ -77,7 +77,7 @@ import Testing
         let all = documents + documents.map { edited($0) { $0.removeValue(forKey: "subject_id"); $0["modification_date"] = "never" } }
         // Lazily: definitions parsed and compiled when first reached, as the shared validators do.
         func validator(_ kind: DocumentKind, lazily: Bool) throws -> JSONSchemaValidator {
-            let schema = try SchemaRelease.newest.schema(kind)
+            let schema = try SchemaRelease.standard.schema(kind)
             guard lazily else { return try JSONSchemaValidator(schema: AindValidator.patch(schema.root), options: .init(pydanticLax: true)) }
             return try JSONSchemaValidator(
                 schema: AindValidator.patch(schema.document), definitions: { schema.definitionValue($0) }, options: .init(pydanticLax: true, compilesLazily: true))
