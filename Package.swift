@@ -141,7 +141,13 @@ let package = Package(
             dependencies: ["Batch", "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "MapperCatalog", "MapperTesting"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Batch", "Pipeline", "RigMapperCore", "MetadataModel", "MapperTesting"]),
+        .testTarget(
+            name: "ReportTests",
+            dependencies: [
+                "Report", "Batch", "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "RigmapCLITests",
             dependencies: ["rigmap", "MapperCatalog", "MetadataModel", "RigMapperCore", "Resolver", "Validation", "Pipeline"],

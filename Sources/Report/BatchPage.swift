@@ -10,12 +10,12 @@ struct BatchPage {
     let links: [String: String]
     let options: ReportOptions
 
-    /// The order statuses are listed in: the ones that need a look first.
-    static let statusOrder = ["crashed", "timed_out", "refused", "bad_input", "catalog_failed", "partial", "ok"]
+    /// The order statuses are listed in: the ones that need a look first. A status this rigmap does not know (a
+    /// newer rigmap's) comes after the known failures and before partial and ok. The script sorts by the same ranks.
+    static let statusRanks: [String: Int] = ["crashed": 0, "timed_out": 1, "refused": 2, "bad_input": 3, "catalog_failed": 4, "partial": 6, "ok": 7]
 
     static func rank(_ status: String) -> Int {
-        // An unknown status (a newer rigmap's) sorts with the failures, before partial and ok.
-        statusOrder.firstIndex(of: status) ?? statusOrder.count - 2
+        statusRanks[status] ?? 5
     }
 
     /// Sessions failed first (by status, then name), then ok ones by name.
