@@ -354,12 +354,34 @@ def main():
                       expect={"streams": 1, "clock": hostile["Harp ClockGenerator"],
                               "clock_sources": ["instrument_" + hostile["file"], "instrument_fip.json"]})
 
-    # The checker catches a broken script and a misplaced bar.
-    print("the checks catch what they should:")
     page = open(os.path.join(vr, "report.html")).read()
     script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
-    broken = script.replace('"use strict";', '"use strict"; undefinedFunction();', 1)
     digest = lambda t: "sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode()
+
+    # Focusing a bar (as Tab does) shows its exact times and active devices: the page's own script, run with a probe
+    # appended that focuses the first stream's bar and copies the tooltip into an attribute.
+    probe = script.replace("})();", """
+      var bar = document.querySelector("svg.timeline [data-start]");
+      bar.focus();
+      var tip = document.getElementById("tip");
+      document.documentElement.setAttribute("data-probe-tip", tip.hidden ? "" : tip.textContent);
+      document.documentElement.setAttribute("data-probe-focused", String(document.activeElement === bar));
+    })();""")
+    probed = os.path.join(work, "probe.html")
+    open(probed, "w").write(page.replace(script, probe).replace(digest(script), digest(probe)))
+    dom, console, _ = chromium(probed)
+    root_attrs = Tree(dom).find(lambda n: n.tag == "html")[0].attrs
+    stream = json.load(open(os.path.join(vr, "acquisition.json")))["data_streams"][0]
+    shown_tip = root_attrs.get("data-probe-tip", "")
+    wanted = [stream["stream_start_time"], stream["stream_end_time"]] + stream["active_devices"]
+    if console or root_attrs.get("data-probe-focused") != "true" or not all(w in shown_tip for w in wanted):
+        fail(f"focusing the first bar did not show its times and devices: {shown_tip[:300]!r} {console[:1]}")
+    else:
+        print(f"  focusing a bar shows: {shown_tip[:110]}…")
+
+    # The checker catches a broken script and a misplaced bar.
+    print("the checks catch what they should:")
+    broken = script.replace('"use strict";', '"use strict"; undefinedFunction();', 1)
     altered = os.path.join(work, "broken-script.html")
     open(altered, "w").write(page.replace(script, broken).replace(digest(script), digest(broken)))
     _, console, _ = chromium(altered)

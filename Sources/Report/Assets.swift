@@ -38,7 +38,12 @@ enum Assets {
         table{border-collapse:collapse;width:100%;margin:.3em 0 1em}
         caption{text-align:left;color:var(--muted);padding:.2em 0;caption-side:top}
         th,td{text-align:left;vertical-align:top;padding:.3em .55em;border-bottom:1px solid var(--line);overflow-wrap:break-word}
-        table.streams td.mono{white-space:nowrap}
+        td.time span{white-space:nowrap}
+        table.streams{table-layout:fixed;min-width:760px;font-size:.92em}
+        table.streams col.c-bar{width:15%}
+        table.streams col.c-label{width:12%}
+        table.streams col.c-time{width:16%}
+        table.streams col.c-duration{width:10%}
         thead th{background:var(--panel);font-weight:600;position:sticky;top:0}
         tbody tr:nth-child(even){background:color-mix(in srgb,var(--panel) 60%,transparent)}
         tr.diag.error td:first-child{border-left:4px solid var(--err)}

@@ -132,26 +132,52 @@ struct SessionPage {
         w.open("div", ["class": "table-wrap"])
         w.open("table", ["class": "streams"])
         w.element("caption", text: "The bars of the timeline, with the exact times \(document) and the source documents give")
+        w.raw("<colgroup><col class=\"c-bar\"><col class=\"c-label\"><col class=\"c-time\"><col class=\"c-time\"><col class=\"c-duration\"><col></colgroup>")
         w.raw("<thead><tr><th scope=\"col\">Bar</th><th scope=\"col\">Modalities or stimulus</th><th scope=\"col\">Start</th><th scope=\"col\">End</th><th scope=\"col\">Duration</th><th scope=\"col\">Active devices</th></tr></thead>")
         w.open("tbody")
         for item in rows {
             w.open("tr", ["class": "row-\(SessionPage.kindName(item.kind))"])
             w.element("th", ["scope": "row"], text: item.title)
             w.element("td", text: item.label)
-            w.element("td", ["class": "mono"], text: item.startText ?? "—")
-            w.element("td", ["class": "mono"], text: item.endText ?? "—")
+            SessionPage.timeCell(&w, item.startText)
+            SessionPage.timeCell(&w, item.endText)
             w.element("td") { w in
                 if let s = item.start, let e = item.end { w.text(Timeline.duration(e.micros - s.micros)) } else { w.text("—") }
                 for problem in item.problems {
                     w.element("div", ["class": "note"], text: problem)
                 }
             }
-            w.element("td", text: item.devices.isEmpty ? "—" : item.devices.joined(separator: ", "))
+            w.element("td", ["class": "devices"], text: item.devices.isEmpty ? "—" : item.devices.joined(separator: ", "))
             w.close("tr")
         }
         w.close("tbody")
         w.close("table")
         w.close("div")
+    }
+
+    /// A time as written, allowed to break only between its date, its time of day and its offset.
+    static func timeCell(_ w: inout HTMLWriter, _ text: String?) {
+        w.element("td", ["class": "mono time"]) { w in
+            guard let text else {
+                w.text("—")
+                return
+            }
+            var parts: [Substring] = []
+            var rest = text[...]
+            if let t = rest.firstIndex(where: { $0 == "T" || $0 == " " }), t != rest.startIndex {
+                parts.append(rest[...t])
+                rest = rest[rest.index(after: t)...]
+            }
+            if let sign = rest.lastIndex(where: { $0 == "+" || $0 == "-" || $0 == "Z" }), sign != rest.startIndex {
+                parts.append(rest[..<sign])
+                rest = rest[sign...]
+            }
+            parts.append(rest)
+            for (i, part) in parts.enumerated() {
+                if i > 0 { w.raw("<wbr>") }
+                w.element("span", text: String(part))
+            }
+        }
     }
 
     static func kindName(_ kind: TimelineItem.Kind) -> String {

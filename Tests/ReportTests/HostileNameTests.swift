@@ -15,7 +15,7 @@ import Testing
     static let elements: Set<String> = [
         "html", "head", "meta", "title", "style", "body", "a", "header", "h1", "h2", "h3", "span", "dl", "dt", "dd", "nav", "ul", "li", "main", "section",
         "figure", "div", "svg", "g", "line", "text", "rect", "figcaption", "table", "caption", "thead", "tbody", "tr", "th", "td", "p", "details",
-        "summary", "pre", "code", "br", "footer", "script", "colgroup", "col", "button", "label", "input", "select", "option",
+        "summary", "pre", "code", "br", "wbr", "footer", "script", "colgroup", "col", "button", "label", "input", "select", "option",
     ]
     static let attributes: Set<String> = [
         "lang", "charset", "http-equiv", "content", "name", "data-page", "class", "href", "data-session-name", "data-gather-status", "aria-label", "id",
