@@ -528,6 +528,44 @@ def main():
     print(f"  whole chromium process: --dump-dom {min(runs):.2f} s (a blank page: {baseline:.2f} s), --screenshot {shot_seconds:.2f} s; "
           f"load average {load:.1f} on {os.cpu_count()} cores")
 
+    # The script filters and sorts all of them: a probe appended to it picks "refused" and then "fiber@1.0.0",
+    # sorts by name reversed, and records what the table then shows and how long each took.
+    page_text = open(page).read()
+    script = re.search(r"<script>(.*?)</script>", page_text, re.S).group(1)
+    probe = script.replace("})();", """
+      function visible() { return Array.prototype.filter.call(document.querySelectorAll("tr[data-session]"), function (r) { return !r.hidden && !r.closest(".chunk").hidden; }); }
+      var t0 = performance.now();
+      status.value = "refused"; status.dispatchEvent(new Event("change"));
+      var refused = visible();
+      var t1 = performance.now();
+      status.value = ""; mapper.value = "fiber@1.0.0"; mapper.dispatchEvent(new Event("change"));
+      var old = visible();
+      sortBy.value = "-session"; sortBy.dispatchEvent(new Event("change"));
+      var t2 = performance.now();
+      var sorted = visible();
+      document.documentElement.setAttribute("data-probe", JSON.stringify({
+        refused: refused.length, allRefused: refused.every(function (r) { return r.getAttribute("data-status") === "refused"; }),
+        old: old.length, oldOk: old.every(function (r) { return r.getAttribute("data-mappers").split("\\n").indexOf("fiber@1.0.0") >= 0; }),
+        first: sorted.length ? sorted[0].getAttribute("data-session") : null, shown: shown.textContent,
+        filterMs: Math.round(t1 - t0), sortMs: Math.round(t2 - t1)}));
+    })();""")
+    probed = os.path.join(work, "big-probe.html")
+    open(probed, "w").write(page_text.replace(script, probe).replace(digest(script), digest(probe)))
+    dom, console, _ = chromium(probed)
+    attrs = Tree(dom).find(lambda n: n.tag == "html")[0].attrs
+    result = json.loads(attrs.get("data-probe", "{}") or "{}")
+    db = sqlite3.connect(os.path.join(big, "rigmap-catalog.sqlite"))
+    want_refused = db.execute("SELECT count(*) FROM session WHERE status = 'refused'").fetchone()[0]
+    want_old = db.execute("SELECT count(DISTINCT session) FROM session_mapper WHERE mapper = 'fiber' AND version = '1.0.0'").fetchone()[0]
+    last = db.execute("SELECT name FROM session s JOIN session_mapper m ON m.session = s.name WHERE m.mapper = 'fiber' AND m.version = '1.0.0' ORDER BY name DESC LIMIT 1").fetchone()
+    db.close()
+    if console or not result or result["refused"] != want_refused or not result["allRefused"] or result["old"] != want_old or not result["oldOk"] \
+            or result["first"] != (last[0] if last else None):
+        fail(f"big batch: filtering and sorting gave {result} (expected {want_refused} refused, {want_old} on fiber@1.0.0, first {last}) {console[:1]}")
+    else:
+        print(f"  filter by status: {result['refused']} rows in {result['filterMs']} ms; by version then sorted: {result['old']} rows, "
+              f"sort {result['sortMs']} ms")
+
     shutil.rmtree(work, ignore_errors=True)
     if failures:
         print(f"{len(failures)} check(s) failed")

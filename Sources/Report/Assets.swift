@@ -86,7 +86,7 @@ enum Assets {
         .sessions-head{position:sticky;top:0;z-index:2}
         .sessions-head th.sortable{cursor:pointer}
         .sessions-head th.sortable:hover{text-decoration:underline}
-        .chunk{content-visibility:auto;contain-intrinsic-size:auto 17000px}
+        .chunk{content-visibility:auto;contain-intrinsic-size:auto 3400px}
         .visually-hidden{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
         table.sessions col.c-session{width:18%}
         table.sessions col.c-status{width:9%}

@@ -18,6 +18,17 @@ struct BatchPage {
         statusRanks[status] ?? 5
     }
 
+    /// `12,345`: digits grouped by three, whatever the locale.
+    static func grouped(_ n: Int) -> String {
+        var digits = String(n.magnitude)
+        var out = ""
+        while digits.count > 3 {
+            out = "," + digits.suffix(3) + out
+            digits.removeLast(3)
+        }
+        return (n < 0 ? "-" : "") + digits + out
+    }
+
     /// Sessions failed first (by status, then name), then ok ones by name.
     static func sorted(_ entries: [CatalogEntry]) -> [CatalogEntry] {
         entries.sorted { a, b in
@@ -33,7 +44,7 @@ struct BatchPage {
     }
 
     /// Rows per table of the sessions list.
-    static let chunkSize = 500
+    static let chunkSize = 100
 
     /// The sessions list's columns: sort key and title.
     static let columns: [(String, String)] = [("session", "Session"), ("status", "Status"), ("mappers", "Mapper versions"), ("recorded", "Recorded (UTC)"), ("diagnostic", "First diagnostic")]
@@ -106,7 +117,8 @@ struct BatchPage {
             w.text("Batch ")
             w.element("span", ["class": "mono"], text: name)
         }
-        w.element("p", text: "\(entries.count) session\(entries.count == 1 ? "" : "s") in the catalog, \(failed) not ok. Each session's page is linked from its row.")
+        w.element(
+            "p", text: "\(BatchPage.grouped(entries.count)) session\(entries.count == 1 ? "" : "s") in the catalog, \(BatchPage.grouped(failed)) not ok. Each session's page is linked from its row.")
         w.element("nav", ["aria-label": "Sections"]) { w in
             w.open("ul")
             for (anchor, title) in [("#statuses", "By status"), ("#versions", "Mapper versions"), ("#sessions-section", "Sessions")] {
@@ -129,7 +141,7 @@ struct BatchPage {
                 w.element("span", ["class": "status status-\(SessionPage.statusClass(status))"], text: status)
             }
             w.element("td") { w in
-                w.element("span", ["data-count": ""], text: String(counts[status] ?? 0))
+                w.element("span", ["data-count": ""], text: BatchPage.grouped(counts[status] ?? 0))
                 w.text(" ")
                 w.element("button", ["type": "button", "hidden": "", "data-filter-status": status], text: "Show in the table")
             }
@@ -159,7 +171,7 @@ struct BatchPage {
                 let sessions = (users[version] ?? []).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
                 w.open("tr", ["data-mapper-version": version])
                 w.element("th", ["scope": "row", "class": "mono"], text: version)
-                w.element("td", ["data-count": ""], text: String(sessions.count))
+                w.element("td", ["data-count": ""], text: BatchPage.grouped(sessions.count))
                 w.element("td") { w in
                     let width = 160.0 * Double(sessions.count) / Double(total)
                     w.open("svg", ["class": "hbar", "width": "160", "height": "12", "viewBox": "0 0 160 12", "aria-hidden": "true"])

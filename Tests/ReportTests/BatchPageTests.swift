@@ -42,9 +42,11 @@ import Testing
         let html = String(decoding: Report.batchPage(name: "out", entries: entries, links: [:]), as: UTF8.self)
         let tokens = Tokens(html)
         #expect(tokens.elements(with: "data-session").count == 1_234)
-        #expect(tokens.elements("div").filter { $0.value("class") == "chunk" }.count == 3)
+        #expect(tokens.elements("div").filter { $0.value("class") == "chunk" }.count == (1_234 + BatchPage.chunkSize - 1) / BatchPage.chunkSize)
         #expect(tokens.elements(with: "data-session").first?.value("data-status") == "refused")
         #expect(html.contains(".chunk{content-visibility:auto"))
+        #expect(tokens.allText.contains("1,234 sessions in the catalog, 124 not ok"))
+        #expect(BatchPage.grouped(0) == "0" && BatchPage.grouped(999) == "999" && BatchPage.grouped(1_000) == "1,000" && BatchPage.grouped(1_234_567) == "1,234,567")
     }
 
     @Test func aBatchFolderGetsItsPageAndEachSessionsPage() throws {
