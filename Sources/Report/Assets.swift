@@ -9,6 +9,7 @@ enum Assets {
         @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9da7b3;--bg:#0d1117;--panel:#161b22;--line:#30363d;\
         --accent:#4493f8;--stream:#4c8fd6;--source:#6b7d93;--epoch:#d9822b;--acq:#8b949e;--ok:#3fb950;--warn:#d29922;--err:#f85149}}
         *{box-sizing:border-box}
+        [hidden]{display:none!important}
         html{-webkit-text-size-adjust:100%}
         body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:var(--bg)}
         header.page,main,footer.page{max-width:1240px;margin:0 auto;padding:0 20px}

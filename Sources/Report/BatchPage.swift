@@ -79,7 +79,17 @@ struct BatchPage {
             if entry.attempts > 1 { w.element("div", ["class": "note"], text: "\(entry.attempts) attempts") }
         }
         w.element("td", text: entry.mappers.map { $0.outcome == "failed" ? "\($0.name)@\($0.version) (failed)" : "\($0.name)@\($0.version)" }.joined(separator: ", "))
-        w.element("td", text: entry.recordedAt)
+        w.element("td") { w in
+            // May break after the date only.
+            if let t = entry.recordedAt.firstIndex(of: "T") {
+                let split = entry.recordedAt.index(after: t)
+                w.text(String(entry.recordedAt[..<split]))
+                w.raw("<wbr>")
+                w.text(String(entry.recordedAt[split...]))
+            } else {
+                w.text(entry.recordedAt)
+            }
+        }
         w.element("td") { w in
             guard let first else {
                 w.text("—")
@@ -182,7 +192,7 @@ struct BatchPage {
                 w.element("td") { w in
                     w.element("button", ["type": "button", "hidden": "", "data-filter-mapper": version], text: "Show in the table")
                     w.element("details") { w in
-                        w.element("summary", text: "\(sessions.count) session\(sessions.count == 1 ? "" : "s")")
+                        w.element("summary", text: "\(BatchPage.grouped(sessions.count)) session\(sessions.count == 1 ? "" : "s")")
                         let listed = sessions.prefix(200)
                         w.element("p", ["class": "mono"], text: listed.joined(separator: ", ") + (sessions.count > listed.count ? " … and \(sessions.count - listed.count) more" : ""))
                     }

@@ -520,7 +520,9 @@ struct SessionPage {
             guard let kind = document.kind else { continue }
             let (release, remark) = SessionPage.release(of: document.value, kind: kind)
             let declared = document.value["schema_version"]?.stringValue ?? "null"
-            releases.append("\(document.name): \(kind.objectType) \(declared) — \(remark == nil ? release.description : "no release rigmap carries")")
+            var line = "\(document.name): \(kind.objectType) \(declared) — \(remark == nil ? release.description : "no release rigmap carries")"
+            if let described = document.value["describedBy"]?.stringValue { line += " (describedBy \(described))" }
+            releases.append(line)
         }
         if !releases.isEmpty {
             w.element("dt", text: "Schema")
