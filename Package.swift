@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "MapperCatalog", targets: ["MapperCatalog"]),
         .library(name: "Batch", targets: ["Batch"]),
+        .library(name: "Report", targets: ["Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -108,6 +109,14 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
+        // `rigmap report`: one self-contained HTML page per output folder (timeline, instrument, checks, provenance,
+        // documents) and per batch (the catalog's sessions, sortable and filterable).
+        .target(
+            name: "Report",
+            dependencies: [
+                "Batch", "Pipeline", "Resolver", "AindSchemas", "RigMapperCore", "MetadataModel", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "MapperCatalog",
             dependencies: ["RigMapperCore", "MapperConfigs"] + mapperModules.map { .target(name: $0) },
@@ -116,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Batch",
+                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Batch", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -145,6 +154,13 @@ let package = Package(
             name: "BatchTests",
             dependencies: ["Batch", "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "MapperCatalog", "MapperTesting"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ReportTests",
+            dependencies: [
+                "Report", "Batch", "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "RigmapCLITests",

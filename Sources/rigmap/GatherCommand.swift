@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import MetadataModel
+import Report
 import Resolver
 import RigMapperCore
 
@@ -39,6 +40,9 @@ struct GatherCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report (gather_report.json) on standard output.")
     var json = false
 
+    @Flag(name: .long, help: "Also write OUT_DIR/report.html, the page rigmap report writes (when the gather wrote something).")
+    var report = false
+
     @OptionGroup var jobOptions: JobOptions
     @OptionGroup var configOptions: ConfigOptions
 
@@ -62,6 +66,16 @@ struct GatherCommand: ParsableCommand {
             for file in report.written { print("wrote \(PathNames.appending(output, file))") }
             if !report.stale.isEmpty { print("left from an earlier run: \(report.stale.joined(separator: ", "))") }
             print("gather: \(report.status.name)")
+        }
+        if self.report && !report.written.isEmpty {
+            let options = ReportOptions(generator: "rigmap \(Rigmap.version)", session: URL(fileURLWithPath: session), sessionDisplay: session)
+            do {
+                try Report.writeSessionPage(folder: URL(fileURLWithPath: output), displayName: output, options: options)
+                if !json { print("wrote \(PathNames.appending(output, Report.fileName))") }
+            } catch {
+                for diagnostic in error.diagnostics { printError(diagnostic.description) }
+                throw ExitCode(report.status == .ok ? 2 : report.status.rawValue)
+            }
         }
         if report.status != .ok { throw ExitCode(report.status.rawValue) }
     }

@@ -21,7 +21,8 @@ struct Rigmap: ParsableCommand {
             """,
         version: Rigmap.version,
         subcommands: [
-            GatherCommand.self, BatchCommand.self, BatchMergeCommand.self, CatalogCommand.self, MappersCommand.self, MapCommand.self, MergeCommand.self, ValidateCommand.self,
+            GatherCommand.self, BatchCommand.self, BatchMergeCommand.self, CatalogCommand.self, ReportCommand.self, MappersCommand.self, MapCommand.self,
+            MergeCommand.self, ValidateCommand.self,
             ResolveCommand.self, PinCommand.self, BatchWorkerCommand.self,
         ]
     )
