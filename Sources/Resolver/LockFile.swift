@@ -161,8 +161,12 @@ public struct LockFile: Sendable, Equatable {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
+            // YAML reads these as line breaks even inside quotes: its own escapes keep them.
+            case "\u{85}": out += "\\N"
+            case "\u{2028}": out += "\\L"
+            case "\u{2029}": out += "\\P"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || scalar.value == 0x7F {
                     out += String(format: "\\x%02X", scalar.value)
                 } else {
                     out.unicodeScalars.append(scalar)

@@ -130,6 +130,18 @@ let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
         #expect(reread == lock)
     }
 
+    /// Names with characters YAML reads as line breaks (NEL, LINE and PARAGRAPH SEPARATOR), control characters and
+    /// quotes survive a lock's write and read.
+    @Test func lockKeysWithLineBreakCharactersRoundTrip() throws {
+        var lock = LockFile(rigmapVersion: "9.9.9")
+        let odd = ["a\u{85}b", "c\u{2028}d", "e\u{2029}f", "g\u{7F}h\u{1}i", "quote\"and\\slash", "tab\tnew\nline"]
+        var inputs: [String: String] = [:]
+        for (i, name) in odd.enumerated() { inputs["f:\(name)"] = String(repeating: "\(i)", count: 64) }
+        lock.outputs["acquisition_x.json"] = LockFile.OutputRecord(mapper: "x@1.0.0", settingsSHA256: "s", inputs: inputs, inputSHA256: "i", sha256: "o")
+        let reread = try LockFile.load(try writeTemp(lock.yaml))
+        #expect(reread == lock)
+    }
+
     @Test func lockPinningAVersionThisBinaryLacksIsAnError() throws {
         let found = failure { _ = try resolver().resolve(.init(job: try job("experiment: exp\nmappers: {probe: {}}", lock: "mappers:\n  probe:\n    version: 7.0.0\n"))) }
         #expect(found.first?.message.contains("pins probe@7.0.0") == true)
