@@ -152,6 +152,23 @@ struct NodeSpec {
         var governed: [(name: String, defaultValue: JSONValue)]
     }
 
+    /// What a pydantic model's schema (one with an `object_type` property) holds for lax mode; a class of its own, so
+    /// the many nodes that are no model carry one empty reference.
+    final class Model: Sendable {
+        /// Its unit rule.
+        let unitPairs: [UnitPair]
+        /// Its own `object_type` (the property's `const`, else its `default`).
+        let objectType: String?
+        /// Its properties that have a `default`, in the schema's order, with it: what pydantic fills in.
+        let defaults: [(name: String, value: JSONValue)]
+
+        init(unitPairs: [UnitPair], objectType: String?, defaults: [(name: String, value: JSONValue)]) {
+            self.unitPairs = unitPairs
+            self.objectType = objectType
+            self.defaults = defaults
+        }
+    }
+
     /// Where the schema is (the tokens of a JSON pointer such as `#/$defs/Channel`), for messages.
     var tokens: [String]
     /// A short name for messages (the definition's key or title).
@@ -200,13 +217,8 @@ struct NodeSpec {
     /// An `anyOf` of a number, a string (and null) outside an array's items: how pydantic writes a `Decimal` field,
     /// which refuses booleans in lax mode (a `list[float | str]`'s items have the same shape and take them).
     var isDecimal = false
-    /// A pydantic model (it has an `object_type` property): its unit rule, worked out at compile time.
-    var isModel = false
-    var unitPairs: [UnitPair] = []
-    /// A model's own `object_type` (its property's `const`, else `default`).
-    var objectType: String?
-    /// A model's properties that have a `default`, in the schema's order, with it: what pydantic fills in.
-    var defaults: [(name: String, value: JSONValue)] = []
+    /// A pydantic model (it has an `object_type` property): what lax mode needs of it, worked out at compile time.
+    var model: Model?
     /// Why a lazily compiled definition could not be compiled (validating against it reports this).
     var compileFailure: String?
 
@@ -273,10 +285,8 @@ final class Node: Sendable {
     let pattern: Pattern?
     let format: Format?
     let isDecimal: Bool
-    let isModel: Bool
-    let unitPairs: [UnitPair]
-    let objectType: String?
-    let defaults: [(name: String, value: JSONValue)]
+    /// A pydantic model's unit rule, `object_type` and defaults; `nil` for any other schema.
+    let model: NodeSpec.Model?
     let compileFailure: String?
     /// Whether any object keyword applies (skips the object walk otherwise).
     let hasObjectKeywords: Bool
@@ -287,6 +297,9 @@ final class Node: Sendable {
     let isLeaf: Bool
 
     var pointer: String { SchemaCompiler.pointerString(tokens) }
+
+    /// Whether the schema is a pydantic model's (it has an `object_type` property).
+    var isModel: Bool { model != nil }
 
     /// The node of the property `key`, looked up first at `cursor` (the position after the last property found),
     /// which moves past the property found.
@@ -367,13 +380,10 @@ final class Node: Sendable {
         pattern = s.pattern
         format = s.format
         isDecimal = s.isDecimal
-        isModel = s.isModel
-        unitPairs = s.unitPairs
-        objectType = s.objectType
-        defaults = s.defaults
+        model = s.model
         compileFailure = s.compileFailure
         hasObjectKeywords = !s.required.isEmpty || !s.propertyList.isEmpty || !s.patternProperties.isEmpty || s.additionalProperties != nil
-            || s.propertyNames != nil || !s.dependencies.isEmpty || s.minProperties != nil || s.maxProperties != nil || s.isModel
+            || s.propertyNames != nil || !s.dependencies.isEmpty || s.minProperties != nil || s.maxProperties != nil || s.model != nil
         hasArrayKeywords = s.items != nil || s.tupleItems != nil || s.additionalItems != nil || s.contains != nil || s.minItems != nil
             || s.maxItems != nil || s.uniqueItems
         isLeaf = !hasObjectKeywords && !hasArrayKeywords && s.ref == nil && s.dynamicRef == nil && s.allOf == nil && s.anyOf == nil

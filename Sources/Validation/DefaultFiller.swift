@@ -69,12 +69,12 @@ struct DefaultFiller {
             result[key] = filled
             changed = true
         }
-        if node.isModel {
-            if let own = node.objectType, result["object_type"]?.stringValue != own {
+        if let model = node.model {
+            if let own = model.objectType, result["object_type"]?.stringValue != own {
                 result["object_type"] = .string(own)
                 changed = true
             }
-            for (name, value) in node.defaults where result[name] == nil {
+            for (name, value) in model.defaults where result[name] == nil {
                 result[name] = value
                 changed = true
             }
@@ -119,7 +119,7 @@ struct DefaultFiller {
     private func glance(_ node: Node) -> (types: TypeSet?, objectType: String?)? {
         var current = node
         for _ in 0..<16 {
-            if current.types != nil || current.isModel { return (current.types ?? .object, current.objectType) }
+            if current.types != nil || current.isModel { return (current.types ?? .object, current.model?.objectType) }
             guard let ref = current.ref else { return nil }
             current = schema.node(ref)
         }

@@ -504,7 +504,7 @@ struct SchemaCompiler {
             node.uniqueItems = b
         }
         node.anyOf = try schemaList(k.anyOf, "anyOf")
-        if let branches = k.anyOf?.arrayValue, location.pointer.last != "items" { node.isDecimal = SchemaCompiler.isDecimalUnion(branches) }
+        if let branches = k.anyOf?.arrayValue, branches.count <= 3, SchemaCompiler.isDecimalUnion(branches) { node.isDecimal = location.pointer.last != "items" }
         node.oneOf = try schemaList(k.oneOf, "oneOf")
         node.allOf = try schemaList(k.allOf, "allOf")
         if let sub = k.not { node.not = try child(sub, "not") }
@@ -551,11 +551,12 @@ struct SchemaCompiler {
             guard let text = f.stringValue else { throw fail("'format' must be a string") }
             node.format = Format(text)
         }
-        if let props = k.properties?.objectValue, props["object_type"] != nil {
-            node.isModel = true
-            node.unitPairs = unitPairs(propertyOrder, props, base: base)
-            node.objectType = props["object_type"]?["const"]?.stringValue ?? props["object_type"]?["default"]?.stringValue
-            for key in propertyOrder { if let value = props[key]?["default"] { node.defaults.append((key, value)) } }
+        if let props = k.properties?.objectValue, let objectType = props["object_type"] {
+            var defaults: [(name: String, value: JSONValue)] = []
+            for (key, property) in props { if let value = property["default"] { defaults.append((key, value)) } }
+            node.model = NodeSpec.Model(
+                unitPairs: unitPairs(propertyOrder, props, base: base), objectType: objectType["const"]?.stringValue ?? objectType["default"]?.stringValue,
+                defaults: defaults)
         }
         return node
     }

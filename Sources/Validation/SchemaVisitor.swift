@@ -170,15 +170,12 @@ struct SchemaVisitor {
             // Only a value made in memory can be NaN or infinite (the parser refuses 1e999): JSON has no such number,
             // and a writer would put `null` in its place. Checked where a node looks at numbers (not by one that only
             // applies others), once a place.
-            if bounded || (!number.isInteger && (node.types != nil || node.isLeaf)) {
-                let double = number.doubleValue
-                if !number.isInteger && !double.isFinite {
-                    if !reportNonFinite() && !collecting { return false }
-                    ok = false
-                } else if bounded, !validateNumber(double, node) {
-                    if !collecting { return false }
-                    ok = false
-                }
+            if !number.isInteger && (bounded || node.types != nil || node.isLeaf) && SchemaVisitor.isNonFinite(number) {
+                if !reportNonFinite() && !collecting { return false }
+                ok = false
+            } else if bounded, !validateNumber(number.doubleValue, node) {
+                if !collecting { return false }
+                ok = false
             }
         case .bool(let flag):
             // pydantic lax mode: `true` and `false` are 1 and 0 in an int or float field (see `matches`).
@@ -266,9 +263,17 @@ struct SchemaVisitor {
     }
 
     /// Whether `number` is NaN or infinite: only a number made in memory can be (the parser refuses `1e999`); an
-    /// integer literal is exact however long.
+    /// integer literal is exact however long. A literal of digits with a sign and a point and no exponent, shorter
+    /// than the 309 digits of the largest double, is finite without being read as one (most floats).
     static func isNonFinite(_ number: JSONNumber) -> Bool {
-        !number.isInteger && !number.doubleValue.isFinite
+        if number.isInteger { return false }
+        let literal = number.literal.utf8
+        if literal.count < 300, let first = literal.first, first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39),
+            !literal.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
+        {
+            return false
+        }
+        return !number.doubleValue.isFinite
     }
 
     static func isNonFinite(_ value: JSONValue) -> Bool {
@@ -379,7 +384,7 @@ struct SchemaVisitor {
         var named = 0  // members that are properties of the schema
         defer {
             // A model missing a field with a default: its rules must see the default (``DefaultFiller``).
-            if options.pydanticLax && node.isModel && !node.defaults.isEmpty && named < node.propertyList.count { modelsNeedDefaults = true }
+            if options.pydanticLax, let model = node.model, !model.defaults.isEmpty, named < node.propertyList.count { modelsNeedDefaults = true }
         }
         for key in node.required where object[key] == nil {
             if !report("required field '\(key)' is missing", key: key) && !collecting { return false }
@@ -428,7 +433,7 @@ struct SchemaVisitor {
                 named += 1
                 // pydantic coerces a model's object_type to its own; only a discriminator looks at it.
                 if options.pydanticLax && key.utf8.count == 11 && key == "object_type" {
-                    if let own = node.objectType, member.stringValue != own { modelsNeedDefaults = true }
+                    if let own = node.model?.objectType, member.stringValue != own { modelsNeedDefaults = true }
                 } else {
                     if collecting { path.append(.key(key)) }
                     let valid = validate(member, sub)
@@ -492,7 +497,7 @@ struct SchemaVisitor {
     /// pydantic models (objects whose schema has `object_type`) run aind-data-schema's unit validator over all their
     /// fields, defaults included: a `<x>_unit` that is empty while `<x>`, or a field whose name contains `<x>`, is set.
     mutating func unitRule(_ object: JSONObject, _ node: Node) -> Bool {
-        for pair in node.unitPairs where !(object[pair.unit] ?? pair.unitDefault).isTruthy {
+        for pair in node.model?.unitPairs ?? [] where !(object[pair.unit] ?? pair.unitDefault).isTruthy {
             if let governed = pair.governed.first(where: { (object[$0.name] ?? $0.defaultValue).isTruthy }) {
                 return report("unit \(pair.unit) is required when \(governed.name) is set", key: pair.unit)  // the reference raises on the first
             }
