@@ -2,7 +2,9 @@
 
 Generates seeded mutations of the example acquisitions and instruments in Tests/ValidationTests/Fixtures/examples:
 required fields removed, deep deletions, wrong types, bad enum values, impossible dates, dangling connections, a
-modality's required devices removed, unknown fields. Labels each with the reference (`Model.model_validate_json`),
+modality's required devices removed, unknown fields, booleans in numeric fields and for numeric strings (pydantic's
+lax mode takes them as 1 and 0 for int and float fields, not for Decimal ones), a nested model's `object_type` removed
+(its field's type fills it in before the model validators run). Labels each with the reference (`Model.model_validate_json`),
 runs `rigmap validate --json` on all of them in one process, and prints the agreement. Also checks that every
 document the adapters emit in the test fixtures (fiber expected outputs, the gather sample's expected outputs) is
 accepted by the reference; that the raw-format fixtures map to documents the reference accepts and finds compatible;
@@ -16,6 +18,7 @@ import glob
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -75,7 +78,7 @@ def mutate(doc):
     """One mutation; returns (kind, description) or None when it does not apply."""
     all_paths = [p for p, _ in paths(doc) if p and p != ("object_type",)]
     kind = rng.choice(["remove_field", "deep_delete", "wrong_type", "bad_enum", "impossible_date", "dangling_connection",
-                       "remove_modality_device", "unknown_field"])
+                       "remove_modality_device", "unknown_field", "boolean_number", "nested_object_type"])
     if kind == "remove_field":
         top = [p for p in all_paths if len(p) == 1]
         p = rng.choice(top)
@@ -131,6 +134,18 @@ def mutate(doc):
                 return None
         else:
             return None
+    elif kind == "boolean_number":
+        # Numbers, and numeric strings (how pydantic writes a Decimal field).
+        numbers = [p for p in all_paths if (isinstance(get(doc, p), (int, float)) and not isinstance(get(doc, p), bool))
+                   or (isinstance(get(doc, p), str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", get(doc, p)))]
+        if not numbers:
+            return None
+        set_at(doc, rng.choice(numbers), rng.choice([True, False]))
+    elif kind == "nested_object_type":
+        nested = [p + ("object_type",) for p, v in paths(doc) if len(p) > 1 and isinstance(v, dict) and "object_type" in v]
+        if not nested:
+            return None
+        delete_at(doc, rng.choice(nested))
     elif kind == "unknown_field":
         objects = [p for p, v in paths(doc) if isinstance(v, dict) and "object_type" in v]
         p = rng.choice(objects)

@@ -43,13 +43,14 @@ public enum AindValidator {
             object["global_coordinate_system"] = old
             document = .object(object)
         }
-        var issues = validator.validate(document)
-        guard document.objectValue != nil else { return issues }
-        // The model validators run only once the fields are valid, as in pydantic.
+        var (issues, models) = validator.validateFillingDefaults(document)
+        guard models.objectValue != nil else { return issues }
+        // The model validators run only once the fields are valid, as in pydantic, and see what the models hold
+        // (defaults filled: a nested camera written without its `object_type` is a Camera there).
         if !issues.contains(where: { $0.severity == .error }) {
             switch kind {
-            case .acquisition: issues += AindRules.acquisition(document)
-            case .instrument: issues += AindRules.instrument(document)
+            case .acquisition: issues += AindRules.acquisition(models)
+            case .instrument: issues += AindRules.instrument(models)
             }
         }
         return issues

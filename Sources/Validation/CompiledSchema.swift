@@ -152,6 +152,23 @@ struct NodeSpec {
         var governed: [(name: String, defaultValue: JSONValue)]
     }
 
+    /// What a pydantic model's schema (one with an `object_type` property) holds for lax mode; a class of its own, so
+    /// the many nodes that are no model carry one empty reference.
+    final class Model: Sendable {
+        /// Its unit rule.
+        let unitPairs: [UnitPair]
+        /// Its own `object_type` (the property's `const`, else its `default`).
+        let objectType: String?
+        /// Its properties that have a `default`, in the schema's order, with it: what pydantic fills in.
+        let defaults: [(name: String, value: JSONValue)]
+
+        init(unitPairs: [UnitPair], objectType: String?, defaults: [(name: String, value: JSONValue)]) {
+            self.unitPairs = unitPairs
+            self.objectType = objectType
+            self.defaults = defaults
+        }
+    }
+
     /// Where the schema is (the tokens of a JSON pointer such as `#/$defs/Channel`), for messages.
     var tokens: [String]
     /// A short name for messages (the definition's key or title).
@@ -159,6 +176,8 @@ struct NodeSpec {
     var alwaysValid = false
     var neverValid = false
     var ref: RefTarget?
+    /// A 2020-12 `$dynamicRef`, its target chosen by the dynamic scope it was compiled in.
+    var dynamicRef: RefTarget?
     var types: TypeSet?
     var enumValues: [JSONValue]?
     var constValue: JSONValue?
@@ -195,9 +214,11 @@ struct NodeSpec {
     var maxLength: Int?
     var pattern: Pattern?
     var format: Format?
-    /// A pydantic model (it has an `object_type` property): its unit rule, worked out at compile time.
-    var isModel = false
-    var unitPairs: [UnitPair] = []
+    /// An `anyOf` of a number, a string (and null) outside an array's items: how pydantic writes a `Decimal` field,
+    /// which refuses booleans in lax mode (a `list[float | str]`'s items have the same shape and take them).
+    var isDecimal = false
+    /// A pydantic model (it has an `object_type` property): what lax mode needs of it, worked out at compile time.
+    var model: Model?
     /// Why a lazily compiled definition could not be compiled (validating against it reports this).
     var compileFailure: String?
 
@@ -221,6 +242,7 @@ final class Node: Sendable {
     let alwaysValid: Bool
     let neverValid: Bool
     let ref: RefTarget?
+    let dynamicRef: RefTarget?
     let types: TypeSet?
     let enumValues: [JSONValue]?
     let constValue: JSONValue?
@@ -262,15 +284,22 @@ final class Node: Sendable {
     let maxLength: Int?
     let pattern: Pattern?
     let format: Format?
-    let isModel: Bool
-    let unitPairs: [UnitPair]
+    let isDecimal: Bool
+    /// A pydantic model's unit rule, `object_type` and defaults; `nil` for any other schema.
+    let model: NodeSpec.Model?
     let compileFailure: String?
     /// Whether any object keyword applies (skips the object walk otherwise).
     let hasObjectKeywords: Bool
     /// Whether any array keyword applies.
     let hasArrayKeywords: Bool
+    /// Whether no keyword looks into a value or applies another schema to it: what such a node accepts, no subschema
+    /// checks further down.
+    let isLeaf: Bool
 
     var pointer: String { SchemaCompiler.pointerString(tokens) }
+
+    /// Whether the schema is a pydantic model's (it has an `object_type` property).
+    var isModel: Bool { model != nil }
 
     /// The node of the property `key`, looked up first at `cursor` (the position after the last property found),
     /// which moves past the property found.
@@ -286,10 +315,11 @@ final class Node: Sendable {
     }
 
     /// The subschemas a value is checked against in place (without descending into it): the edges along which a
-    /// cycle would never end.
+    /// cycle would never end. A schema `dependencies` entry is one: it applies to the object that holds the key.
     func inPlaceEdges() -> (nodes: [Node], targets: [RefTarget]) {
         var nodes: [Node] = []
         if let allOf { nodes += allOf }
+        for dependency in dependencies { if case .schema(let node) = dependency.1 { nodes.append(node) } }
         if let anyOf { nodes += anyOf }
         if let oneOf { nodes += oneOf }
         if let not { nodes.append(not) }
@@ -297,6 +327,7 @@ final class Node: Sendable {
         if let thenNode { nodes.append(thenNode) }
         if let elseNode { nodes.append(elseNode) }
         var targets = discriminatorTargets
+        if let dynamicRef { targets.insert(dynamicRef, at: 0) }
         if let ref { targets.insert(ref, at: 0) }
         return (nodes, targets)
     }
@@ -308,6 +339,7 @@ final class Node: Sendable {
         alwaysValid = s.alwaysValid
         neverValid = s.neverValid
         ref = s.ref
+        dynamicRef = s.dynamicRef
         types = s.types
         enumValues = s.enumValues
         constValue = s.constValue
@@ -347,13 +379,15 @@ final class Node: Sendable {
         maxLength = s.maxLength
         pattern = s.pattern
         format = s.format
-        isModel = s.isModel
-        unitPairs = s.unitPairs
+        isDecimal = s.isDecimal
+        model = s.model
         compileFailure = s.compileFailure
         hasObjectKeywords = !s.required.isEmpty || !s.propertyList.isEmpty || !s.patternProperties.isEmpty || s.additionalProperties != nil
-            || s.propertyNames != nil || !s.dependencies.isEmpty || s.minProperties != nil || s.maxProperties != nil || s.isModel
+            || s.propertyNames != nil || !s.dependencies.isEmpty || s.minProperties != nil || s.maxProperties != nil || s.model != nil
         hasArrayKeywords = s.items != nil || s.tupleItems != nil || s.additionalItems != nil || s.contains != nil || s.minItems != nil
             || s.maxItems != nil || s.uniqueItems
+        isLeaf = !hasObjectKeywords && !hasArrayKeywords && s.ref == nil && s.dynamicRef == nil && s.allOf == nil && s.anyOf == nil
+            && s.oneOf == nil && s.not == nil && s.ifNode == nil && s.discriminator == nil
     }
 }
 
@@ -363,12 +397,15 @@ final class RefTarget: Sendable {
     let location: SchemaCompiler.Location
     /// The base URI in force around the target (before its own `$id`).
     let base: URIReference
+    /// The dynamic scope it is compiled in (``SchemaCompiler/scopes``).
+    let scope: Int
     /// The compiled node, retained once it is published; published once, under the compiler's lock.
     private let published = Atomic<Unmanaged<Node>?>(nil)
 
-    init(location: SchemaCompiler.Location, base: URIReference) {
+    init(location: SchemaCompiler.Location, base: URIReference, scope: Int) {
         self.location = location
         self.base = base
+        self.scope = scope
     }
 
     /// The compiled node, or `nil` while it has not been compiled.
@@ -507,7 +544,6 @@ extension Node {
         var out = inPlace
         for property in propertyList { out.append(property.node) }
         for (_, node) in patternProperties { out.append(node) }
-        for dependency in dependencies { if case .schema(let node) = dependency.1 { out.append(node) } }
         if let tupleItems { out += tupleItems }
         if let additionalProperties { out.append(additionalProperties) }
         if let propertyNames { out.append(propertyNames) }

@@ -45,17 +45,29 @@ public struct SchemaCompileError: Error, Sendable, CustomStringConvertible {
 /// `pattern` (ECMA-262 semantics where they differ from the engine's), and `format` `date-time`, `date`, `time`,
 /// `duration`, `uri`, `uri-reference` (others are annotations). Annotations (`title`, `description`, `default`, …)
 /// are ignored. In draft-07 (the default, or `$schema` naming draft-04/06/07) `$ref` overrides its sibling keywords;
-/// with a 2019-09 or 2020-12 `$schema` (or ``Options/draft2020``) siblings apply.
+/// with a 2019-09 or 2020-12 `$schema` (or ``Options/draft2020``) siblings apply; a document given in
+/// ``Options/documents`` follows its own `$schema`. 2020-12's `$dynamicRef`/`$dynamicAnchor` follow the dynamic scope.
+/// Not supported (ignored): `dependentSchemas`, `dependentRequired`, `minContains`, `maxContains`,
+/// `unevaluatedProperties`, `unevaluatedItems`, `$vocabulary`, `$recursiveRef`.
+///
+/// The draft-07 and 2020-12 metaschemas are carried (`AindSchemas.Metaschemas`): a `$ref` to
+/// `http://json-schema.org/draft-07/schema#` or `https://json-schema.org/draft/2020-12/schema` (or one of its
+/// vocabularies) compiles without the document being given; a given document of the same URI is used instead.
 ///
 /// The schema is compiled once into an immutable graph, shared safely by any number of threads (with
 /// ``Options/compilesLazily``, each `$ref` target once, when a validation first reaches it). `validate` reports
-/// **every** error with its JSON path; a valid document costs one pass with no allocation per value.
+/// **every** error with its JSON path; a valid document costs one pass with no allocation per value. A number that is
+/// NaN or infinite (made in memory: JSON has none) is an error wherever it is. What cannot be decided is an
+/// `undetermined` issue, never a pass or a failure: a pattern the regular expression engine gave up on (also inside
+/// `not`, `anyOf`, `oneOf`, `if`, `contains` or `patternProperties`), or a value and schema nested deeper than the
+/// validator's stack-safe limit (1,100 levels of subschemas and values together).
 public final class JSONSchemaValidator: Sendable {
     /// Options that make validation match pydantic's lax JSON mode, for aind-data-schema documents.
     public struct Options: Sendable {
         /// Accept what pydantic accepts in lax mode: numeric strings for numbers, `0`/`1` and boolean words for
-        /// booleans, numbers (Unix time) for `date-time`, naive `date-time` values (aind-data-schema attaches a zone);
-        /// coerce `object_type`; apply aind-data-schema's unit rule to models.
+        /// booleans, `true`/`false` as 1/0 for `integer` and `number` (not for a `Decimal` field, a number-or-string
+        /// union outside an array's items), numbers (Unix time) for `date-time`, naive `date-time` values
+        /// (aind-data-schema attaches a zone); coerce `object_type`; apply aind-data-schema's unit rule to models.
         public var pydanticLax: Bool
         /// Check `format` (`date-time`, `date`, `time`, `duration`, URIs). In draft-07 formats are annotations unless a
         /// validator asserts them; RigMapper asserts them.
@@ -116,15 +128,34 @@ public final class JSONSchemaValidator: Sendable {
     public func validate(_ value: JSONValue) -> [ValidationIssue] {
         var fast = SchemaVisitor(schema: compiled, options: options, collecting: false)
         fast.splitsLongArrays = true
-        if fast.validate(value, compiled.root) { return [] }
+        if fast.validate(value, compiled.root) && !fast.unknown { return [] }
         var full = SchemaVisitor(schema: compiled, options: options, collecting: true)
         _ = full.validate(value, compiled.root)
         return full.issues
     }
 
-    /// Whether `value` is valid (no issue list is built).
+    /// Every problem with `value`, and, when it is valid, `value` as pydantic's models hold it: defaults filled and
+    /// `object_type`s coerced (``DefaultFiller``; `value` itself when no model object lacks anything). In pydantic's lax
+    /// mode only: otherwise `value` as given.
+    func validateFillingDefaults(_ value: JSONValue) -> (issues: [ValidationIssue], models: JSONValue) {
+        var fast = SchemaVisitor(schema: compiled, options: options, collecting: false)
+        fast.splitsLongArrays = true
+        if fast.validate(value, compiled.root) && !fast.unknown {
+            guard options.pydanticLax && fast.modelsNeedDefaults else { return ([], value) }
+            var filler = DefaultFiller(schema: compiled, options: options)
+            return ([], filler.fill(value, compiled.root) ?? value)
+        }
+        var full = SchemaVisitor(schema: compiled, options: options, collecting: true)
+        _ = full.validate(value, compiled.root)
+        guard options.pydanticLax, !full.issues.contains(where: { $0.severity == .error }) else { return (full.issues, value) }
+        // Only undecided checks: the rules still run, on the models' values.
+        var filler = DefaultFiller(schema: compiled, options: options)
+        return (full.issues, filler.fill(value, compiled.root) ?? value)
+    }
+
+    /// Whether `value` is valid (no issue list is built); `false` also when a check could not be decided.
     public func isValid(_ value: JSONValue) -> Bool {
         var fast = SchemaVisitor(schema: compiled, options: options, collecting: false)
-        return fast.validate(value, compiled.root)
+        return fast.validate(value, compiled.root) && !fast.unknown
     }
 }

@@ -1,3 +1,4 @@
+import AindSchemas
 import Foundation
 import MetadataModel
 
@@ -9,26 +10,52 @@ import MetadataModel
 /// the fragment read as a JSON pointer or an anchor name. Each `$ref` target is compiled once, as a unit with the
 /// subschemas written inside it (``compileUnit(_:)``), when first needed, so recursive schemas are finite graphs; when
 /// the whole schema is compiled (``CompiledSchema/compileAll()``), a cycle through `$ref` and the in-place
-/// applicators (`allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`) that never descends into the instance is
-/// refused with its path, because validating it would never end. A recursive tree (a `$ref` under `properties` or
-/// `items`) is fine.
+/// applicators (`allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`, a schema in `dependencies`, a discriminator's
+/// mapping) that never descends into the instance is refused with its path, because validating it would never end. A
+/// recursive tree (a `$ref` under `properties` or `items`) is fine.
+///
+/// Each document follows its own draft (its `$schema`, else the root's): draft-07's `$ref` overrides its siblings.
+/// The standard metaschemas (`Metaschemas`: draft-07, and 2020-12 with its vocabularies) are read from the binary
+/// when a `$ref` names one and no document of that URI was given. 2020-12's `$dynamicRef` is resolved as the
+/// specification says, at compile time: the dynamic scope (the resources entered on the way, through `$ref`s and
+/// `$id`s) binds each `$dynamicAnchor` name to its outermost resource, and a target is compiled once for each scope
+/// it is reached in (one, in a schema without dynamic anchors).
 struct SchemaCompiler {
     struct Location: Hashable, Sendable {
         var document: Int
         var pointer: [String]
     }
 
-    let documents: [JSONValue]
+    /// A `$ref` target: a location, in a dynamic scope (an index into ``scopes``).
+    struct TargetKey: Hashable {
+        var location: Location
+        var scope: Int
+    }
+
+    private(set) var documents: [JSONValue]
     /// The root document's `$defs` entries, by name, when they are not in `documents[0]` (read on demand: see
     /// ``init(root:definitions:documents:draft7:)``).
     let definitions: (@Sendable (String) -> JSONValue?)?
-    let draft7: Bool
+    /// Whether each document follows draft-07 (or an older draft) rather than 2019-09/2020-12.
+    private(set) var draft7: [Bool] = []
+    /// The root's draft: documents that do not name theirs follow it.
+    let rootDraft7: Bool
     /// Resource URI (no fragment) → where it is, and the base URI in force around it (before its own `$id`).
     var resources: [String: (location: Location, base: URIReference)] = [:]
     /// `uri#name` → where the anchor is, and the base URI in force around it.
     var anchors: [String: (location: Location, base: URIReference)] = [:]
-    /// The target of every `$ref` met so far, by location: each compiles once, so recursive schemas are finite graphs.
-    var targets: [Location: RefTarget] = [:]
+    /// Resource URI → its `$dynamicAnchor`s: each name, where it is, and the base URI in force around it.
+    var dynamicAnchors: [String: [(name: String, location: Location, base: URIReference)]] = [:]
+    /// The dynamic scopes met: each binds `$dynamicAnchor` names to where the outermost resource defines them. Scope 0
+    /// binds nothing.
+    var scopes: [[String: (location: Location, base: URIReference)]] = [[:]]
+    /// Each scope's index, by its bindings written out.
+    private var scopeIndex: [String: Int] = ["": 0]
+    /// The dynamic scope of the schema being compiled.
+    private var scope = 0
+    /// The target of every `$ref` met so far, by location and scope: each compiles once, so recursive schemas are
+    /// finite graphs.
+    var targets: [TargetKey: RefTarget] = [:]
     /// Targets made and not compiled yet, for ``CompiledSchema/compileAll()``.
     var pending: [RefTarget] = []
     /// How many nodes this compiler has made (each node's ``Node/serial`` is the count before it).
@@ -50,18 +77,45 @@ struct SchemaCompiler {
     ///     `$id` or `$anchor` (they are not indexed).
     init(root: JSONValue, definitions: (@Sendable (String) -> JSONValue?)? = nil, documents: [String: JSONValue], draft7: Bool) {
         self.definitions = definitions
-        var all = [root]
-        var uris = [URIReference("urn:rigmap:schema")]
+        self.documents = []
+        rootDraft7 = draft7
+        add(root, uri: URIReference("urn:rigmap:schema"), draft7: draft7)
         for (uri, document) in documents.sorted(by: { $0.key < $1.key }) {
-            all.append(document)
-            uris.append(URIReference(uri).withoutFragment)
+            add(document, uri: URIReference(uri).withoutFragment, draft7: SchemaCompiler.namesDraft7(document) ?? draft7)
         }
-        self.documents = all
-        self.draft7 = draft7
-        for (i, document) in all.enumerated() {
-            index(document, location: Location(document: i, pointer: []), base: uris[i], isRoot: true)
-            resources[uris[i].description] = resources[uris[i].description] ?? (Location(document: i, pointer: []), uris[i])
+    }
+
+    /// Adds a document, known by `uri` (and by its `$id`s), and indexes it.
+    private mutating func add(_ document: JSONValue, uri: URIReference, draft7: Bool) {
+        let i = documents.count
+        documents.append(document)
+        self.draft7.append(draft7)
+        index(document, location: Location(document: i, pointer: []), base: uri, isRoot: true)
+        resources[uri.description] = resources[uri.description] ?? (Location(document: i, pointer: []), uri)
+    }
+
+    /// Whether a document's `$schema` names draft-07 or an older draft (`true`), 2019-09 or 2020-12 (`false`), or
+    /// neither (`nil`).
+    static func namesDraft7(_ document: JSONValue) -> Bool? {
+        guard let declared = document["$schema"]?.stringValue else { return nil }
+        if declared.contains("2019-09") || declared.contains("2020-12") { return false }
+        if declared.contains("draft-0") { return true }
+        return nil
+    }
+
+    /// Adds the carried metaschemas of the draft `uri` belongs to (``Metaschemas``), those no given document already
+    /// stands for; whether `uri` is known now.
+    private mutating func addCarriedMetaschemas(for uri: String) -> Bool {
+        guard resources[uri] == nil else { return false }
+        var added = false
+        for text in Metaschemas.documents(for: uri) {
+            guard let document = try? JSONParser.parse(text), let id = document["$id"]?.stringValue else { continue }
+            let resource = URIReference(id).withoutFragment
+            guard resources[resource.description] == nil else { continue }
+            add(document, uri: resource, draft7: SchemaCompiler.namesDraft7(document) ?? rootDraft7)
+            added = true
         }
+        return added && resources[uri] != nil
     }
 
     // MARK: Indexing `$id`s
@@ -79,17 +133,19 @@ struct SchemaCompiler {
         var hasRef = false
         var id: String?
         var anchor: String?
+        var dynamicAnchor: String?
         for (key, value) in object where key.utf8.first == UInt8(ascii: "$") {
             switch key {
             case "$ref": hasRef = true
             case "$id": id = value.stringValue
             case "$anchor": anchor = value.stringValue
+            case "$dynamicAnchor": dynamicAnchor = value.stringValue
             default: break
             }
         }
         let outer = base
         var base = base
-        if !(draft7 && hasRef), let id {
+        if !(draft7[document] && hasRef), let id {
             let location = Location(document: document, pointer: path)
             let resolved = URIReference(id).resolved(against: base)
             if let fragment = resolved.fragment, !fragment.isEmpty, !fragment.hasPrefix("/") {
@@ -105,6 +161,14 @@ struct SchemaCompiler {
             var named = base.withoutFragment
             named.fragment = anchor
             anchors[named.description] = (Location(document: document, pointer: path), base)
+        }
+        if let dynamicAnchor {
+            // Also a plain anchor (a `$ref` to it is static).
+            var named = base.withoutFragment
+            named.fragment = dynamicAnchor
+            let location = Location(document: document, pointer: path)
+            anchors[named.description] = anchors[named.description] ?? (location, base)
+            dynamicAnchors[base.withoutFragment.description, default: []].append((dynamicAnchor, location, base))
         }
         for (key, value) in object {
             switch SubschemaKeyword(key) {
@@ -179,6 +243,7 @@ struct SchemaCompiler {
         var base = resource.base
         var current: JSONValue? = value(at: resource.location)
         var tokens = location.pointer.dropFirst(resource.location.pointer.count)
+        let draft7 = self.draft7[location.document]
         if resource.location.document == 0, resource.location.pointer.isEmpty, definitions != nil, tokens.first == "$defs", tokens.count >= 2 {
             // Definitions read on demand hold no `$id`: only the root's applies.
             if case .object(let o)? = current, !(draft7 && o["$ref"] != nil), let id = o["$id"]?.stringValue {
@@ -218,11 +283,15 @@ struct SchemaCompiler {
         return (location, baseURI(at: location, from: resource))
     }
 
-    /// ``resolve(_:base:)``, remembered per base URI and reference text.
+    /// ``resolve(_:base:)``, remembered per base URI and reference text; a carried metaschema is added when the
+    /// reference names one that no document stands for.
     mutating func resolveCached(_ ref: String, base: URIReference) -> (location: Location, base: URIReference)? {
         let baseKey = base.description
         if let known = resolvedRefs[baseKey]?[ref] { return known }
-        let target = resolve(ref, base: base)
+        var target = resolve(ref, base: base)
+        if target == nil, addCarriedMetaschemas(for: URIReference(ref).resolved(against: base).withoutFragment.description) {
+            target = resolve(ref, base: base)
+        }
         resolvedRefs[baseKey, default: [:]][ref] = .some(target)
         return target
     }
@@ -234,12 +303,13 @@ struct SchemaCompiler {
         target(at: Location(document: 0, pointer: []), base: URIReference("urn:rigmap:schema"))
     }
 
-    /// The one target of the schema at `location` (a `$ref` target or the root), made on first mention and compiled
-    /// later.
+    /// The one target of the schema at `location` in the current dynamic scope (a `$ref` target or the root), made on
+    /// first mention and compiled later.
     mutating func target(at location: Location, base: URIReference) -> RefTarget {
-        if let existing = targets[location] { return existing }
-        let made = RefTarget(location: location, base: base)
-        targets[location] = made
+        let key = TargetKey(location: location, scope: scope)
+        if let existing = targets[key] { return existing }
+        let made = RefTarget(location: location, base: base, scope: scope)
+        targets[key] = made
         pending.append(made)
         return made
     }
@@ -249,7 +319,32 @@ struct SchemaCompiler {
         guard let schema = value(at: target.location) else {
             throw SchemaCompileError(pointer: SchemaCompiler.pointerString(target.location.pointer), message: "nothing at this location")
         }
+        let outer = scope
+        scope = target.scope
+        defer { scope = outer }
         return try compileInline(schema, at: target.location, base: target.base)
+    }
+
+    /// Enters the resource `base` names: the current scope binds its `$dynamicAnchor` names not bound already (the
+    /// outermost resource's anchor wins).
+    private mutating func enter(_ base: URIReference) {
+        guard !dynamicAnchors.isEmpty, let declared = dynamicAnchors[base.description] else { return }
+        var bindings = scopes[scope]
+        var changed = false
+        for anchor in declared where bindings[anchor.name] == nil {
+            bindings[anchor.name] = (anchor.location, anchor.base)
+            changed = true
+        }
+        guard changed else { return }
+        let key = bindings.sorted { $0.key < $1.key }.map { "\($0.key)\u{0}\($0.value.location.document)\u{0}\($0.value.location.pointer.joined(separator: "\u{0}"))" }
+            .joined(separator: "\u{1}")
+        if let known = scopeIndex[key] {
+            scope = known
+        } else {
+            scopes.append(bindings)
+            scope = scopes.count - 1
+            scopeIndex[key] = scope
+        }
     }
 
     /// The node for `schema`, found at `location`. A subschema reached by walking down from its parent is compiled in
@@ -273,10 +368,14 @@ struct SchemaCompiler {
         }
         guard case .object(let s) = schema else { return node }
         let k = SchemaKeywords(s)
+        let draft7 = self.draft7[location.document]
         var base = inherited
         if !(draft7 && k.ref != nil), let id = k.id?.stringValue {
             base = URIReference(id).resolved(against: inherited).withoutFragment
         }
+        let outerScope = scope
+        enter(base)
+        defer { scope = outerScope }
         /// The subschema `value`, found under `tokens` of this one.
         func child(_ value: JSONValue, _ tokens: String...) throws(SchemaCompileError) -> Node {
             try compileInline(value, at: Location(document: location.document, pointer: location.pointer + tokens), base: base)
@@ -307,6 +406,21 @@ struct SchemaCompiler {
             }
             node.ref = self.target(at: target.location, base: target.base)
             if draft7 { return node }  // draft-07: $ref overrides every sibling keyword
+        }
+        if !draft7, let dynamicRef = k.dynamicRef {
+            guard let text = dynamicRef.stringValue else { throw fail("'$dynamicRef' must be a string") }
+            guard var target = resolveCached(text, base: base) else {
+                throw fail("reference '\(text)' does not resolve (only references within the schema and to given documents are supported)")
+            }
+            // A fragment naming a `$dynamicAnchor` of the resource it resolves to: the outermost resource in scope that
+            // declares that name decides. Any other `$dynamicRef` is a `$ref`.
+            let uri = URIReference(text).resolved(against: base)
+            if let name = uri.fragment, !name.isEmpty, !name.hasPrefix("/"),
+                dynamicAnchors[uri.withoutFragment.description]?.contains(where: { $0.name == name }) == true, let bound = scopes[scope][name]
+            {
+                target = bound
+            }
+            node.dynamicRef = self.target(at: target.location, base: target.base)
         }
         if let type = k.type {
             var set = TypeSet()
@@ -390,6 +504,7 @@ struct SchemaCompiler {
             node.uniqueItems = b
         }
         node.anyOf = try schemaList(k.anyOf, "anyOf")
+        if let branches = k.anyOf?.arrayValue, branches.count <= 3, SchemaCompiler.isDecimalUnion(branches) { node.isDecimal = location.pointer.last != "items" }
         node.oneOf = try schemaList(k.oneOf, "oneOf")
         node.allOf = try schemaList(k.allOf, "allOf")
         if let sub = k.not { node.not = try child(sub, "not") }
@@ -436,11 +551,29 @@ struct SchemaCompiler {
             guard let text = f.stringValue else { throw fail("'format' must be a string") }
             node.format = Format(text)
         }
-        if let props = k.properties?.objectValue, props["object_type"] != nil {
-            node.isModel = true
-            node.unitPairs = unitPairs(propertyOrder, props, base: base)
+        if let props = k.properties?.objectValue, let objectType = props["object_type"] {
+            var defaults: [(name: String, value: JSONValue)] = []
+            for (key, property) in props { if let value = property["default"] { defaults.append((key, value)) } }
+            node.model = NodeSpec.Model(
+                unitPairs: unitPairs(propertyOrder, props, base: base), objectType: objectType["const"]?.stringValue ?? objectType["default"]?.stringValue,
+                defaults: defaults)
         }
         return node
+    }
+
+    /// Whether `anyOf` branches are pydantic's `Decimal`: a `number` branch and a `string` branch (each of that one
+    /// type, with constraints), and maybe a `null` one.
+    static func isDecimalUnion(_ branches: [JSONValue]) -> Bool {
+        var number = false, string = false
+        for branch in branches {
+            switch branch["type"]?.stringValue {
+            case "number"?: number = true
+            case "string"?: string = true
+            case "null"?: break
+            default: return false
+            }
+        }
+        return number && string
     }
 
     /// `aind-data-schema`'s unit rule, worked out once per model: each `<x>_unit` property with the properties whose
@@ -492,7 +625,7 @@ enum SubschemaKeyword {
 /// The keywords of one schema object the compiler reads, found in one pass over its members: looking each of some
 /// forty keywords up by hash cost more than the rest of compiling a node.
 struct SchemaKeywords {
-    var ref, id, title, type, enumValues, constValue, required: JSONValue?
+    var ref, dynamicRef, id, title, type, enumValues, constValue, required: JSONValue?
     var properties, patternProperties, additionalProperties, propertyNames, dependencies: JSONValue?
     var minProperties, maxProperties, items, additionalItems, prefixItems, contains, minItems, maxItems, uniqueItems: JSONValue?
     var anyOf, oneOf, allOf, not, ifSchema, thenSchema, elseSchema, discriminator: JSONValue?
@@ -568,6 +701,7 @@ struct SchemaKeywords {
                 switch key {
                 case "prefixItems": prefixItems = value
                 case "uniqueItems": uniqueItems = value
+                case "$dynamicRef": dynamicRef = value
                 default: break
                 }
             case 12:

@@ -189,3 +189,66 @@ func errors(_ document: JSONValue) throws -> [ValidationIssue] {
         #expect(found == marked.map { "components[\($0)].notes" })
     }
 }
+
+/// `value` with the value at `path` replaced by `transform` of it (`nil` removes it).
+func editing(_ value: JSONValue, at path: [JSONPath.Component], _ transform: (JSONValue?) -> JSONValue?) -> JSONValue {
+    guard let first = path.first else { return transform(value) ?? .null }
+    let rest = Array(path.dropFirst())
+    switch (value, first) {
+    case (.object(var object), .key(let key)):
+        if rest.isEmpty { object[key] = transform(object[key]) } else if let member = object[key] { object[key] = editing(member, at: rest, transform) }
+        return .object(object)
+    case (.array(var items), .index(let i)) where items.indices.contains(i):
+        if rest.isEmpty { items[i] = transform(items[i]) ?? .null } else { items[i] = editing(items[i], at: rest, transform) }
+        return .array(items)
+    default:
+        return value
+    }
+}
+
+/// Where aind-data-schema 2.9.2 (pydantic's lax mode, and its models' defaults) accepts what the raw JSON seems to
+/// refuse; each case checked against the reference (`Acquisition`/`Instrument.model_validate_json`).
+@Suite struct ReferenceConformanceTests {
+    /// ephys_instrument's components[8] is a camera assembly whose camera, "stick microscope 2", a connection names.
+    static let stickMicroscope2: [JSONPath.Component] = [.key("components"), .index(8), .key("camera")]
+
+    /// The reference fills the camera's `object_type` from the field's type before its validators run, so its name
+    /// is an instrument component; the rules ran on the raw JSON and reported the connection as dangling.
+    @Test func aNestedModelWithoutObjectTypeGetsItsDefaultBeforeTheRules() throws {
+        let instrument = try example("ephys_instrument.json")
+        #expect(instrument["components"]?[8]?["camera"]?["name"] == "stick microscope 2")
+        let untyped = editing(instrument, at: Self.stickMicroscope2 + [.key("object_type")]) { _ in nil }
+        #expect(untyped["components"]?[8]?["camera"]?["object_type"] == nil)
+        #expect(try errors(untyped).map(\.description) == [])
+        // A connection to a device that is really missing is still refused.
+        let ghost = editing(untyped, at: [.key("connections"), .index(8), .key("source_device")]) { _ in "stick microscope 9" }
+        #expect(try errors(ghost).map(\.description) == ["connections[8].source_device: connection device 'stick microscope 9' is not part of the instrument"])
+    }
+
+    /// `true`/`false` are 1/0 in int and float fields, and refused in Decimal ones.
+    @Test func booleansInNumericFields() throws {
+        let instrument = try example("ephys_instrument.json")
+        for flag in [true, false] {
+            let width = editing(instrument, at: Self.stickMicroscope2 + [.key("sensor_width")]) { _ in .bool(flag) }  // int
+            #expect(try errors(width).isEmpty, "\(flag)")
+            let rate = editing(instrument, at: Self.stickMicroscope2 + [.key("frame_rate")]) { _ in .bool(flag) }  // Decimal
+            #expect(try errors(rate).map(\.description) == ["components[8].camera.frame_rate: must be number or string (a decimal), found boolean \(flag)"])
+        }
+        let acquisition = try example("fip_ophys_acquisition.json")
+        let configurations: [JSONPath.Component] = [.key("data_streams"), .index(0), .key("configurations")]
+        #expect(try errors(editing(acquisition, at: configurations + [.index(2), .key("power")]) { _ in true }).isEmpty)  // float
+        #expect(try errors(editing(acquisition, at: configurations + [.index(0), .key("exposure_time")]) { _ in false }).isEmpty)
+        #expect(try errors(editing(acquisition, at: configurations + [.index(0), .key("exposure_time")]) { _ in "long" }).count == 1)
+    }
+
+    /// A NaN or an infinity made in memory (a mapper's arithmetic) would be written as `null`: an error where it is.
+    @Test func nonFiniteNumbersAreErrors() throws {
+        let acquisition = try example("fip_ophys_acquisition.json")
+        let path: [JSONPath.Component] = [.key("data_streams"), .index(0), .key("configurations"), .index(2), .key("power")]
+        for bad in [Double.nan, .infinity] {
+            let found = try errors(editing(acquisition, at: path) { _ in .number(JSONNumber(bad)) })
+            #expect(found.map(\.path.description) == ["data_streams[0].configurations[2].power"], "\(bad) \(found)")
+        }
+        #expect(try errors(editing(acquisition, at: path) { _ in .number(JSONNumber(20.5)) }).isEmpty)
+    }
+}
