@@ -72,9 +72,16 @@ public struct Pipeline: Sendable {
         let main = input.mainPath
         let document = try input.json(main)
         let validator = try Pipeline.contractValidator(file)
-        let violations = validator.validate(document).filter { $0.severity == .error }
+        // A value the contract could not decide (a pattern the regular-expression engine gave up on, a value nested
+        // past the depth limit) is not proven to fit: an error too.
+        let violations = validator.validate(document).filter { $0.severity != .warning }
         guard violations.isEmpty else {
-            throw DiagnosticError(violations.map { Diagnostic(.error, "\($0.message) (input contract \(path))", at: input.location(main, jsonPath: $0.path)) })
+            throw DiagnosticError(
+                violations.map {
+                    Diagnostic(
+                        .error, "\($0.severity == .undetermined ? "could not be checked: " : "")\($0.message) (input contract \(path))",
+                        at: input.location(main, jsonPath: $0.path))
+                })
         }
         return input.preloading(document, for: main)
     }
