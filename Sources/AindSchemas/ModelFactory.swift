@@ -197,11 +197,9 @@ public struct ModelFactory: Sendable {
     }
 
     private func unionIndex(_ definition: String?, _ property: String) throws(SchemaBuildError) -> UnionIndex {
-        let key = "\(definition ?? "")/\(property)"
-        if let known = schema.unions.withLock({ $0[key] }) { return known }
-        let index = UnionIndex(try unionMembers(definition, property))
-        schema.unions.withLock { $0[key] = index }
-        return index
+        try schema.unions.value(for: "\(definition ?? "")/\(property)") { () throws(SchemaBuildError) -> UnionIndex in
+            UnionIndex(try unionMembers(definition, property))
+        }
     }
 
     private func unionMembers(_ definition: String?, _ property: String) throws(SchemaBuildError) -> [UnionMember] {

@@ -89,26 +89,16 @@ public struct SchemaRelease: Sendable, Hashable, CustomStringConvertible, Compar
 
     /// The parsed schema of one document kind (parsed once per process, shared by all threads).
     public func schema(_ kind: DocumentKind) throws(SchemaUnavailable) -> ParsedSchema {
-        let key = "\(version)/\(kind.rawValue)"
-        if let cached = SchemaRelease.cache.withLock({ $0[key] }) { return cached }
-        let path = "Releases/\(version)/\(kind.rawValue).schema.json"
-        guard let text = EmbeddedAindSchemas.files[path] else {
-            throw SchemaUnavailable(message: "\(description) has no \(kind.objectType) schema (\(path) is not embedded)")
-        }
-        let parsed: ParsedSchema
-        do {
-            if let index = EmbeddedAindSchemas.definitionIndex[path], let indexed = ParsedSchema(kind: kind, release: version, text: text, index: index) {
-                parsed = indexed
-            } else {
-                parsed = try ParsedSchema(kind: kind, release: version, text: text)
+        try SchemaRelease.schemas.value(for: "\(version)/\(kind.rawValue)") { () throws(SchemaUnavailable) -> ParsedSchema in
+            let path = "Releases/\(version)/\(kind.rawValue).schema.json"
+            guard let text = EmbeddedAindSchemas.files[path] else {
+                throw SchemaUnavailable(message: "\(description) has no \(kind.objectType) schema (\(path) is not embedded)")
             }
-        } catch {
-            throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
-        }
-        return SchemaRelease.cache.withLock { cache in
-            if let existing = cache[key] { return existing }
-            cache[key] = parsed
-            return parsed
+            do {
+                return try ParsedSchema(kind: kind, release: version, text: text)
+            } catch {
+                throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
+            }
         }
     }
 
@@ -125,26 +115,21 @@ public struct SchemaRelease: Sendable, Hashable, CustomStringConvertible, Compar
     /// The release's CCFv3 brain structures by acronym (`LGd` → `{atlas, name, acronym, id}`), as
     /// aind-data-schema-models defines them; a `BrainStructureModel` value is one of these. Parsed once per process.
     public func brainStructures() throws(SchemaUnavailable) -> [String: JSONValue] {
-        if let cached = SchemaRelease.atlases.withLock({ $0[version] }) { return cached }
-        let path = "Releases/\(version)/ccf_v3.json"
-        guard let text = EmbeddedAindSchemas.files[path] else {
-            throw SchemaUnavailable(message: "\(description) has no brain structure table (\(path) is not embedded)")
-        }
-        let table: [String: JSONValue]
-        do {
-            table = try JSONParser.parse(text).objectValue.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) } ?? [:]
-        } catch {
-            throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
-        }
-        return SchemaRelease.atlases.withLock { cache in
-            if let existing = cache[version] { return existing }
-            cache[version] = table
-            return table
+        try SchemaRelease.atlases.value(for: version) { () throws(SchemaUnavailable) -> [String: JSONValue] in
+            let path = "Releases/\(version)/ccf_v3.json"
+            guard let text = EmbeddedAindSchemas.files[path] else {
+                throw SchemaUnavailable(message: "\(description) has no brain structure table (\(path) is not embedded)")
+            }
+            do {
+                return try JSONParser.parse(text).objectValue.map { Dictionary($0.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first }) } ?? [:]
+            } catch {
+                throw SchemaUnavailable(message: "the embedded \(path) is not valid JSON: \(error)")
+            }
         }
     }
 
-    private static let cache = Locked<[String: ParsedSchema]>([:])
-    private static let atlases = Locked<[String: [String: JSONValue]]>([:])
+    private static let schemas = Memo<String, ParsedSchema>()
+    private static let atlases = Memo<String, [String: JSONValue]>()
 }
 
 /// A schema that the binary does not carry or cannot read (a build defect or an unknown release name).
@@ -166,79 +151,41 @@ public final class ParsedSchema: Sendable {
     /// Whether a `$defs` entry may hold an `$id` or `$anchor` (one of those, or a `$` escape, occurs in the text):
     /// then a reference cannot be resolved without reading every definition.
     public let definitionsMayHoldIdentifiers: Bool
-    /// The schema's text: for a carried schema, the literal in the binary itself, read in place (a copy of the
-    /// Instrument schema was 950 KB of heap, about 230 page faults).
-    private let text: String
+    /// The schema's text, as UTF-8.
+    private let bytes: [UInt8]
     private let ranges: [String: Range<Int>]
-    private let parsed = Locked<[String: JSONValue]>([:])
+    private let parsed = Memo<String, JSONValue>()
     /// ``ModelFactory``'s unions, indexed on first use (by `definition/property`).
-    let unions = Locked<[String: ModelFactory.UnionIndex]>([:])
+    let unions = Memo<String, ModelFactory.UnionIndex>()
 
-    private init(kind: DocumentKind, release: String, text: String, document: JSONValue, definitions: [(name: String, range: Range<Int>)]) {
+    /// A schema parsed from its text: the document at once, each `$defs` entry (its syntax checked here) when first
+    /// used — a mapping uses a few dozen of the instrument schema's 315 definitions, and a batch worker parses each
+    /// once.
+    init(kind: DocumentKind, release: String, text: String) throws(JSONSyntaxError) {
+        let bytes = Array(text.utf8)
+        let (document, deferred) = try JSONParser.parse(bytes, deferringMembersOf: "$defs")
         self.kind = kind
         self.release = release
         self.document = document
-        self.text = text
-        definitionNames = definitions.map(\.name)
-        var ranges: [String: Range<Int>] = Dictionary(minimumCapacity: definitions.count)
-        for (name, range) in definitions { ranges[name] = range }  // a repeated name: the last value, as a full parse
+        self.bytes = bytes
+        definitionNames = deferred.map(\.0)
+        var ranges: [String: Range<Int>] = Dictionary(minimumCapacity: deferred.count)
+        for (name, range) in deferred { ranges[name] = range }  // a repeated name: the last value, as a full parse
         self.ranges = ranges
-        definitionsMayHoldIdentifiers = ParsedSchema.bytes(of: text, ParsedSchema.mayHoldIdentifiers)
-    }
-
-    /// A schema parsed from its text; every definition's syntax is checked here, each is parsed when first used.
-    convenience init(kind: DocumentKind, release: String, text: String) throws(JSONSyntaxError) {
-        var text = text
-        text.makeContiguousUTF8()
-        let (document, deferred) = try ParsedSchema.bytes(of: text) { bytes throws(JSONSyntaxError) in
-            try JSONParser.parse(bytes, deferringMembersOf: "$defs")
-        }
-        self.init(kind: kind, release: release, text: text, document: document, definitions: deferred)
-    }
-
-    /// A schema whose `$defs` the build located (`EmbeddedAindSchemas.definitionIndex`): the document without them
-    /// and each definition's byte range in `text`, as ``init(kind:release:text:)`` would find them by stepping over
-    /// the whole text. `nil` when the index does not fit the text (the caller then parses the text).
-    convenience init?(kind: DocumentKind, release: String, text: String, index: (document: String, definitions: [(String, Int, Int)])) {
-        var text = text
-        text.makeContiguousUTF8()
-        guard let document = try? JSONParser.parse(index.document), case .object = document else { return nil }
-        var definitions: [(name: String, range: Range<Int>)] = []
-        definitions.reserveCapacity(index.definitions.count)
-        for (name, lower, upper) in index.definitions {
-            guard 0 <= lower, lower < upper, upper <= text.utf8.count else { return nil }
-            definitions.append((name, lower..<upper))
-        }
-        self.init(kind: kind, release: release, text: text, document: document, definitions: definitions)
-    }
-
-    /// `body` over the UTF-8 bytes of `text` in place (contiguous for the carried schemas' literals), or over a copy.
-    private static func bytes<R, E: Error>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
-        var result: Result<R, E>?
-        _ = text.utf8.withContiguousStorageIfAvailable { bytes in
-            result = Result { () throws(E) -> R in try body(bytes) }
-        }
-        if let result { return try result.get() }
-        return try Array(text.utf8).withUnsafeBufferPointer { bytes throws(E) -> R in try body(bytes) }
+        definitionsMayHoldIdentifiers = ParsedSchema.mayHoldIdentifiers(bytes)
     }
 
     /// The whole JSON Schema, `$defs` included, in its order: the text parsed again at every read (for tools and
     /// tests; mapping and validation read ``document`` and ``definitionValue(_:)``).
     public var root: JSONValue {
-        (try? JSONParser.parse(text)) ?? document
+        (try? JSONParser.parse(bytes)) ?? document
     }
 
     /// The schema of one `$defs` entry (`HarpDevice`), parsed on first use.
     public func definitionValue(_ name: String) -> JSONValue? {
-        if let known = parsed.withLock({ $0[name] }) { return known }
-        guard let range = ranges[name],
-            let value = ParsedSchema.bytes(of: text, { bytes in try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[range])) })
-        else { return nil }
-        return parsed.withLock { parsed in
-            if let known = parsed[name] { return known }
-            parsed[name] = value
-            return value
-        }
+        guard let range = ranges[name] else { return nil }
+        // The text was checked when the schema was parsed: a definition that does not parse now cannot occur.
+        return try? parsed.value(for: name) { () throws(JSONSyntaxError) -> JSONValue in try JSONParser.parse(bytes[range]) }
     }
 
     /// Whether `"$id"`, `"$anchor"`, `"$\` (a key beginning `$` and an escape) or `\u0024` (an escaped `$`) occurs:

@@ -89,22 +89,20 @@ public struct Pipeline: Sendable {
     /// The compiled validator of a contract file: parsed and compiled once per file and process (a batch checks
     /// thousands of inputs against one). A contract that cannot be used is a configuration error, named as such.
     static func contractValidator(_ contract: ConfigStore.File) throws(DiagnosticError) -> JSONSchemaValidator {
-        if let known = compiledContracts.withLock({ $0[contract] }) { return known }
-        let validator: JSONSchemaValidator
-        do {
-            let schema = try JSONDocument.parse(Array(contract.contents.utf8), displayName: contract.displayName)
-            // Times without an offset pass here: the mapper gives them the job's zone, or refuses them, itself.
-            validator = try JSONSchemaValidator(schema: schema, options: .init(allowNaiveDateTimes: true))
-        } catch let error as DiagnosticError {
-            throw DiagnosticError(error.diagnostics.map { Diagnostic($0.severity, "the input contract cannot be used: \($0.message)", at: $0.location) })
-        } catch {
-            throw DiagnosticError("the input contract cannot be used: \(error)", at: SourceLocation(file: contract.displayName))
+        try compiledContracts.value(for: contract) { () throws(DiagnosticError) -> JSONSchemaValidator in
+            do {
+                let schema = try JSONDocument.parse(Array(contract.contents.utf8), displayName: contract.displayName)
+                // Times without an offset pass here: the mapper gives them the job's zone, or refuses them, itself.
+                return try JSONSchemaValidator(schema: schema, options: .init(allowNaiveDateTimes: true))
+            } catch let error as DiagnosticError {
+                throw DiagnosticError(error.diagnostics.map { Diagnostic($0.severity, "the input contract cannot be used: \($0.message)", at: $0.location) })
+            } catch {
+                throw DiagnosticError("the input contract cannot be used: \(error)", at: SourceLocation(file: contract.displayName))
+            }
         }
-        compiledContracts.withLock { $0[contract] = validator }
-        return validator
     }
 
-    private static let compiledContracts = Locked<[ConfigStore.File: JSONSchemaValidator]>([:])
+    private static let compiledContracts = Memo<ConfigStore.File, JSONSchemaValidator>()
 
     // MARK: Merge
 

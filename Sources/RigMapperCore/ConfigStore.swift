@@ -49,7 +49,7 @@ public struct ConfigStore: Sendable {
     public private(set) var files: [String: File]
     /// Parsed version configs by path: a store's files never change, and a batch asks for the same few thousands
     /// of times (parsing YAML costs milliseconds).
-    private let parsed = ParsedConfigs()
+    private let parsed = Memo<String, Result<VersionConfig, DiagnosticError>>()
 
     /// A store of the built-in files, overridden by `overrideDirectory` when given.
     public init(embedded: [String: String], overrideDirectory: URL? = nil) throws(DiagnosticError) {
@@ -86,15 +86,7 @@ public struct ConfigStore: Sendable {
     ///   aind-data-schema release this binary does not carry.
     public func versionConfig(for identity: MapperIdentity) throws(DiagnosticError) -> VersionConfig {
         let path = "\(identity.name)/\(identity.version).yaml"
-        if let known = parsed.results.withLock({ $0[path] }) { return try known.get() }
-        let result: Result<VersionConfig, DiagnosticError>
-        do {
-            result = .success(try parseVersionConfig(path: path, identity: identity))
-        } catch {
-            result = .failure(error)
-        }
-        parsed.results.withLock { $0[path] = result }
-        return try result.get()
+        return try parsed.value(for: path) { Result { () throws(DiagnosticError) -> VersionConfig in try parseVersionConfig(path: path, identity: identity) } }.get()
     }
 
     private func parseVersionConfig(path: String, identity: MapperIdentity) throws(DiagnosticError) -> VersionConfig {
@@ -135,11 +127,6 @@ public struct ConfigStore: Sendable {
         }
         return VersionConfig(file: file, schema: release, constants: section("constants"), settings: section("settings"))
     }
-}
-
-/// The parsed configs of one store, shared by its copies.
-final class ParsedConfigs: Sendable {
-    let results = Locked<[String: Result<ConfigStore.VersionConfig, DiagnosticError>]>([:])
 }
 
 /// A version's constants decoded into its mapper's `Constants` type, kept with its parsed config.

@@ -3,16 +3,13 @@ import MetadataModel
 import Yams
 
 /// `embed <output.swift> <type-name> <root-dir> <file>...`: text files into a Swift dictionary literal, so a
-/// release binary carries them and needs no resource bundle at run time; each YAML file also composed (`composed`,
-/// see ``composedYAML(_:)``), and each JSON Schema's `$defs` located (`definitionIndex`, see ``SchemaIndex``).
+/// release binary carries them and needs no resource bundle at run time.
 func embed(_ arguments: [String]) {
     guard arguments.count >= 3 else { fail("usage: RigmapBuildTool embed <output.swift> <type-name> <root-dir> <file>...") }
     let output = URL(fileURLWithPath: arguments[0])
     let typeName = arguments[1]
     let root = URL(fileURLWithPath: arguments[2]).standardizedFileURL.path
     var entries: [(String, String)] = []
-    var composed: [(String, String)] = []
-    var indexes: [(String, SchemaIndex)] = []
     var failed = false
     for path in arguments.dropFirst(3) {
         let url = URL(fileURLWithPath: path).standardizedFileURL
@@ -26,13 +23,9 @@ func embed(_ arguments: [String]) {
         // JSON is embedded compact (the committed files stay readable; the binary parses fewer bytes at run time).
         let embedded = url.pathExtension == "json" ? compactJSON(text) : text
         entries.append((relative, embedded))
-        if ["yaml", "yml"].contains(url.pathExtension), let tree = composedYAML(text) { composed.append((relative, tree)) }
-        if url.pathExtension == "json", let index = SchemaIndex(embedded) { indexes.append((relative, index)) }
     }
     if failed { exit(1) }
     entries.sort { $0.0 < $1.0 }
-    composed.sort { $0.0 < $1.0 }
-    indexes.sort { $0.0 < $1.0 }
 
     /// A `public static let` dictionary literal by path, each value written by `value`.
     func dictionary<Value>(_ declaration: String, documentation: String, _ items: [(String, Value)], value: (Value) -> String) -> String {
@@ -46,112 +39,9 @@ func embed(_ arguments: [String]) {
     source += "/// Text files embedded into the binary, by path relative to their root folder.\n"
     source += "public enum \(typeName) {\n"
     source += dictionary("files: [String: String]", documentation: "The files' text.", entries, value: literal)
-    source += "\n"
-    source += dictionary(
-        "composed: [String: String]", documentation: "The YAML files among them, composed at build time (`ConfigValue(composed:file:)` reads them).",
-        composed, value: literal)
-    source += "\n"
-    source += dictionary(
-        "definitionIndex: [String: (document: String, definitions: [(String, Int, Int)])]",
-        documentation: """
-            The JSON files with `$defs`: each file's schema without them (compact JSON) and the byte range of each
-            definition in the embedded text, as `JSONParser.parse(_:deferringMembersOf: "$defs")` finds them.
-            """,
-        indexes
-    ) { index in
-        "(\n            \(literal(index.document)),\n            [\n"
-            + index.definitions.map { "                (\(literal($0.0)), \($0.1.lowerBound), \($0.1.upperBound)),\n" }.joined()
-            + "            ]\n        )"
-    }
     source += "}\n"
     writeIfChanged(source, to: output)
 }
-
-/// A YAML document composed as Yams composes it for RigMapper (no implicit typing), written in a small token format
-/// that RigMapperCore's `ConfigValue(composed:file:)` turns into the same value `ConfigValue.parseYAML` gives,
-/// locations included, without running the YAML parser at every start (Yams took 8.6 M instructions, about 1.3 ms,
-/// to read the fiber@1.4.0 config; this format reads in 0.85 M, a third of what the same tree as JSON took). Tokens are
-/// separated by one space; a node is `KIND LINE COLUMN` (`-` for a missing position) then, for `p` (a plain scalar)
-/// and `q` (a quoted or block scalar) its text, for `s` (a sequence) its count and items, for `m` (a mapping) its
-/// count and each key's text followed by its value node; `n` is a null. A text is `LENGTH:BYTES` (UTF-8 bytes).
-///
-/// `nil` (the file is parsed at run time, which reports it) for anything the run-time reader refuses or treats
-/// specially: malformed YAML, aliases, merge keys, keys that are not scalars, duplicate keys; and for text holding
-/// a carriage return or another control character but tab and line feed (a Swift string literal would not keep it).
-func composedYAML(_ text: String) -> String? {
-    let document: Node?
-    do {
-        // As `ConfigValue.parseYAML` composes (no implicit typing, no constructor, UTF-8).
-        document = try Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8)
-    } catch {
-        return nil
-    }
-    var seen = Set<String>()
-    var out = ""
-    func position(_ mark: Mark?) {
-        out += mark.map { " \($0.line) \($0.column)" } ?? " - -"
-    }
-    func writeText(_ value: String) -> Bool {
-        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" || $0.value == 0x7F }) else { return false }
-        out += " \(value.utf8.count):" + value
-        return true
-    }
-    func write(_ node: Node) -> Bool {
-        switch node {
-        case .scalar(let scalar):
-            // The run-time reader refuses a repeated non-empty node (an alias use); so does this.
-            if !scalar.string.isEmpty, let m = scalar.mark, !seen.insert("v:\(m.line):\(m.column)").inserted { return false }
-            let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted || scalar.style == .literal || scalar.style == .folded
-            if !quoted && node.null != nil {
-                out += " n"
-                position(scalar.mark)
-                return true
-            }
-            out += quoted ? " q" : " p"
-            position(scalar.mark)
-            return writeText(scalar.string)
-        case .sequence(let sequence):
-            if let m = sequence.mark, !seen.insert("s:\(m.line):\(m.column)").inserted { return false }
-            out += " s"
-            position(sequence.mark)
-            out += " \(sequence.count)"
-            return sequence.allSatisfy(write)
-        case .mapping(let mapping):
-            if let m = mapping.mark, !seen.insert("m:\(m.line):\(m.column)").inserted { return false }
-            out += " m"
-            position(mapping.mark)
-            out += " \(mapping.count)"
-            var keys = Set<String>()
-            for (key, value) in mapping {
-                guard case .scalar(let keyScalar) = key, !(keyScalar.string == "<<" && keyScalar.style == .plain),
-                    keys.insert(keyScalar.string).inserted, writeText(keyScalar.string), write(value)
-                else { return false }
-            }
-            return true
-        case .alias:
-            return false
-        }
-    }
-    guard let document else { return "m 1 1 0" }
-    guard write(document) else { return nil }
-    return String(out.dropFirst())
-}
-
-/// A JSON Schema's `$defs` located at build time: the document without them and each definition's byte range in
-/// the embedded text, so a run parses the small rest and each definition it needs instead of stepping over the
-/// whole file (4.3 M instructions for the 300 KB Acquisition schema, 13 M for the 950 KB Instrument schema).
-/// `nil` for a file with no `$defs` object or that is not valid JSON (the run parses it and reports).
-struct SchemaIndex {
-    let document: String
-    let definitions: [(String, Range<Int>)]
-
-    init?(_ text: String) {
-        guard let (value, deferred) = try? JSONParser.parse(Array(text.utf8), deferringMembersOf: "$defs"), !deferred.isEmpty else { return nil }
-        document = JSONWriter.compactString(value)
-        definitions = deferred
-    }
-}
-
 
 /// A raw multi-line string literal whose delimiter cannot occur in `text`.
 func literal(_ text: String) -> String {

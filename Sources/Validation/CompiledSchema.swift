@@ -35,27 +35,17 @@ struct TypeSet: OptionSet, Sendable, Hashable {
     }
 }
 
-/// A `pattern`: the regular expression as written (ECMA-262), compiled to a ``RegularAutomaton`` when it is in that
-/// engine's subset and for the ICU engine otherwise.
+/// A `pattern`: the regular expression as written (ECMA-262), run by ICU (Foundation's `NSRegularExpression`).
 struct Pattern: Sendable {
-    enum Engine: Sendable {
-        case automaton(RegularAutomaton)
-        case icu(NSRegularExpression)
-    }
-
     let source: String
-    let engine: Engine
+    let regex: NSRegularExpression
 
-    /// Compiles `source`. For ICU it is translated where ECMA-262 and ICU differ: `\d`, `\w` (and their negations)
-    /// are ASCII only in ECMA-262, and `$` matches only at the very end (ICU's also matches before a final line end).
+    /// Compiles `source`, translated where ECMA-262 and ICU differ: `\d`, `\w` (and their negations) are ASCII only
+    /// in ECMA-262, and `$` matches only at the very end (ICU's also matches before a final line end).
     init?(_ source: String) {
         self.source = source
-        if let automaton = RegularAutomaton(source) {
-            engine = .automaton(automaton)
-        } else {
-            guard let regex = try? NSRegularExpression(pattern: Pattern.icu(source)) else { return nil }
-            engine = .icu(regex)
-        }
+        guard let regex = try? NSRegularExpression(pattern: Pattern.icu(source)) else { return nil }
+        self.regex = regex
     }
 
     enum Outcome { case match, noMatch, failed }
@@ -63,12 +53,7 @@ struct Pattern: Sendable {
     /// Whether the pattern matches anywhere in `text`; `.failed` when ICU gave up (its backtracking limits), which
     /// is reported as "could not be evaluated", never as a mismatch.
     func search(_ text: String) -> Outcome {
-        switch engine {
-        case .automaton(let automaton):
-            return automaton.search(text) ? .match : .noMatch
-        case .icu(let regex):
-            return Pattern.search(regex, in: text)
-        }
+        Pattern.search(regex, in: text)
     }
 
     static func search(_ regex: NSRegularExpression, in text: String) -> Outcome {

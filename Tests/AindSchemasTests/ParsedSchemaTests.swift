@@ -5,9 +5,9 @@ import Testing
 /// A schema's definitions are located at once and parsed when first asked for: each reads back as the full parse has
 /// it, and the check that decides whether references can skip unread definitions looks at every spelling of `$id`.
 @Suite struct ParsedSchemaTests {
-    @Test(arguments: DocumentKind.allCases)
-    func definitionsReadBackAsTheWholeSchemaHasThem(kind: DocumentKind) throws {
-        let schema = try SchemaRelease.standard.schema(kind)
+    @Test(arguments: DocumentKind.allCases, SchemaRelease.all)
+    func definitionsReadBackAsTheWholeSchemaHasThem(kind: DocumentKind, release: SchemaRelease) throws {
+        let schema = try release.schema(kind)
         let whole = try #require(schema.root.objectValue)
         let definitions = try #require(whole["$defs"]?.objectValue)
         #expect(schema.definitionNames == Array(definitions.keys))
@@ -18,22 +18,6 @@ import Testing
         #expect(schema.definitionValue("NoSuchDefinition") == nil)
         // The carried schemas take the on-demand path.
         #expect(!schema.definitionsMayHoldIdentifiers)
-    }
-
-    /// The build's index of each carried schema (`EmbeddedAindSchemas.definitionIndex`) is what stepping over the
-    /// text finds: the same document, names and byte ranges.
-    @Test func buildIndexMatchesTheScan() throws {
-        #expect(EmbeddedAindSchemas.definitionIndex.count >= 2)
-        for (path, index) in EmbeddedAindSchemas.definitionIndex {
-            let text = try #require(EmbeddedAindSchemas.files[path])
-            let (document, deferred) = try JSONParser.parse(Array(text.utf8), deferringMembersOf: "$defs")
-            let indexed = try #require(ParsedSchema(kind: .acquisition, release: "x", text: text, index: index), "\(path)")
-            #expect(indexed.document == document, "\(path)")
-            #expect(indexed.definitionNames == deferred.map(\.name), "\(path)")
-            #expect(index.definitions.map { $0.1..<$0.2 } == deferred.map(\.range), "\(path)")
-        }
-        // An index that does not fit the text is refused (the text is then parsed).
-        #expect(ParsedSchema(kind: .acquisition, release: "x", text: "{}", index: ("{}", [("A", 0, 10)])) == nil)
     }
 
     @Test func identifiersAreFoundInEverySpelling() {

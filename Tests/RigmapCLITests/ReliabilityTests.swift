@@ -222,7 +222,7 @@ import Glibc
 
     @Test func aPatternTheEngineGivesUpOnIsUndeterminedNotInvalid() throws {
         let dir = try folder()
-        // `.` keeps the pattern outside the automaton's subset, so ICU runs it and gives up (its stack limit).
+        // ICU, which runs every pattern, gives up on this one over a 2 MB string (its backtracking stack limit).
         let schema = try write(##"{"type": "string", "pattern": "^(ab|c.)*$"}"##, "schema.json", in: dir)
         let long = try write("\"" + String(repeating: "ab", count: 1_000_000) + "\"", "long.json", in: dir)
         let short = try write("\"abcdab\"", "short.json", in: dir)
@@ -231,9 +231,7 @@ import Glibc
         #expect(result.stdout.contains("undetermined"))
         #expect(result.stderr.contains("could not be checked"))
         #expect(try rigmap(["validate", "--schema", schema, short]).status == 0)
-        // The same shape within the subset runs on the automaton, which has no such limit.
         let regular = try write(##"{"type": "string", "pattern": "^(ab|cd)*$"}"##, "regular.json", in: dir)
-        #expect(try rigmap(["validate", "--schema", regular, long]).status == 0)
         #expect(try rigmap(["validate", "--schema", regular, try write("\"abce\"", "bad.json", in: dir)]).status == 1)
         // ECMA-262: \d is ASCII only and $ matches only at the very end.
         let digits = try write(##"{"type": "string", "pattern": "^\\d+$"}"##, "digits.json", in: dir)
