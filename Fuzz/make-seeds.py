@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Seeds of the mapper-level fuzz targets (Fuzz/targets/map-*.swift) and of the paths target, and a tool for the
+session archives the mapper-level targets read.
+
+    python3 Fuzz/make-seeds.py                     rebuild Fuzz/corpus/map-*/seed-* from the committed fixtures
+                                                   (and Fuzz/corpus/paths/seed-*)
+    python3 Fuzz/make-seeds.py unpack ARCHIVE DIR  write the session an archive holds into DIR (a crash input
+                                                   becomes a folder a regression test can map); prints the job
+                                                   and the --input path
+    python3 Fuzz/make-seeds.py pack DIR INPUT JOB OUT   an archive of DIR (INPUT relative to DIR, JOB a file)
+
+The archive format is described in Fuzz/support/SessionArchive.swift. Seeds are small copies of the fixtures:
+structure.oebin channel lists cut to two entries (the mapper never reads them), continuous.dat stored as sparse
+records (only their size is read), the ASI log cut to its tail. Each corpus stays far below 1 MB. Standard library
+only; deterministic output.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MAGIC = b"RIGMAP-FUZZ-SESSION 1\n"
+FIXTURES = os.path.join(REPO, "Tests", "Mappers")
+
+SPIM_JOB = """timezone: America/Los_Angeles
+mappers:
+  spim:
+    settings:
+      specimen_id: 000000-BRN00000148
+      instrument_id: 440_SmartSPIM1_20240327
+      experimenters: [Jane Doe]
+      protocol_id: ["https://dx.doi.org/10.17504/protocols.io.3byl4jo1rlo5/v1"]
+      chamber_immersion: {medium: Cargille Oil 1.5200, refractive_index: 1.5182}
+      sample_immersion: {medium: EasyIndex, refractive_index: 1.5177}
+      laser_device_names: {"488": Ex_488, "561": Ex_561, "639": Ex_639}
+      emission_filter_device_names: {"488": Em_525, "561": Em_600, "639": Em_680}
+"""
+TZ_JOB = "timezone: America/Los_Angeles\n"
+
+
+def escape(path: bytes) -> bytes:
+    out = bytearray()
+    for b in path:
+        if b < 0x20 or b == 0x7F or b == 0x25:
+            out += b"%%%02X" % b
+        else:
+            out.append(b)
+    return bytes(out)
+
+
+def unescape(path: bytes) -> bytes:
+    return re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), path)
+
+
+def record(kind: str, data: bytes, arg: int, path: bytes) -> bytes:
+    return kind.encode() + b" %d %d " % (len(data), arg) + escape(path) + b"\n" + data + b"\n"
+
+
+def pack(root, entries_root, input_path, job, shrink=None):
+    """The archive of the tree `entries_root` (paths relative to `root`)."""
+    out = bytearray(MAGIC)
+    out += record("j", job.encode(), 0, b"-")
+    out += record("i", input_path.encode(), 0, b"-")
+    for dirpath, dirnames, filenames in os.walk(entries_root):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, root)
+        if rel_dir != "." and not dirnames and not filenames:
+            out += record("d", b"", 0, rel_dir.encode())
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).encode()
+            if os.path.islink(full):
+                out += record("l", os.readlink(full).encode(), 0, rel)
+                continue
+            with open(full, "rb") as f:
+                data = f.read()
+            if name == "continuous.dat":
+                out += record("s", b"", len(data), rel)
+                continue
+            if shrink:
+                data = shrink(name, data)
+            out += record("f", data, 0, rel)
+    return bytes(out)
+
+
+def unpack(archive: bytes, folder: str):
+    if not archive.startswith(MAGIC):
+        sys.exit("not a session archive")
+    at = len(MAGIC)
+    job, input_path = b"", b""
+    os.makedirs(folder, exist_ok=True)
+    while at < len(archive):
+        newline = archive.find(b"\n", at)
+        if newline < 0:
+            break
+        fields = archive[at:newline].split(b" ", 3)
+        if len(fields) != 4 or not fields[1].isdigit() or not fields[2].isdigit():
+            break
+        kind, size, arg, path = fields[0].decode(), int(fields[1]), int(fields[2]), unescape(fields[3])
+        data = archive[newline + 1:newline + 1 + size]
+        at = newline + 1 + size
+        if archive[at:at + 1] == b"\n":
+            at += 1
+        if kind == "j":
+            job = data
+            continue
+        if kind == "i":
+            input_path = data
+            continue
+        parts = path.split(b"/")
+        if path.startswith(b"/") or any(p in (b"", b".", b"..") for p in parts):
+            continue
+        target = os.path.join(folder.encode(), path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if kind == "d":
+            os.makedirs(target, exist_ok=True)
+        elif kind in ("f", "s"):
+            with open(target, "wb") as f:
+                f.write(data)
+                if kind == "s" and arg > len(data):
+                    f.truncate(arg)
+        elif kind == "l":
+            os.symlink(data or b".", target)
+        elif kind == "p":
+            os.mkfifo(target)
+    with open(os.path.join(folder, "job.yaml"), "wb") as f:
+        f.write(job)
+    print("job: %s/job.yaml" % folder)
+    print("--input %s (relative to %s)" % (input_path.decode(errors="replace"), folder))
+
+
+def shrink_oebin(name, data):
+    """structure.oebin: each stream's channel list cut to two entries (the mapper omits `channels` when parsing)."""
+    if name != "structure.oebin":
+        return data
+    document = json.loads(data)
+    for key in ("continuous", "events", "spikes"):
+        for stream in document.get(key, []) or []:
+            if isinstance(stream, dict) and isinstance(stream.get("channels"), list):
+                stream["channels"] = stream["channels"][:2]
+    return (json.dumps(document, indent=2) + "\n").encode()
+
+
+def write_seed(target, name, data):
+    folder = os.path.join(REPO, "Fuzz", "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+    print("%s/%s: %d bytes" % (target, name, len(data)))
+
+
+def copy_tree(source, destination):
+    shutil.copytree(source, destination, symlinks=True)
+
+
+# The alphabet of Fuzz/targets/paths.swift (same order): a byte below 0xF0 picks tokens[byte % len(tokens)], 0xF0
+# ends an argument; the first byte picks the command (0 map, 1 gather, 2 merge, 3 validate, 4 the path helpers), the
+# second the mapper of a map.
+PATH_TOKENS = ["f", "s", "j", "a", "b", "é", "l", "loop", "p", "o", "x.json", "y.json", ".", "..", "/", "//", "/", "fip.json", "\n", " ", "-",
+               "~", "\ufffd", "Zoë", "L" * 255, "M" * 256, "acquisition_fiber.json", "rigmap.lock", "*", "s/", "./", "../", "\t", "ABS", "o/",
+               "a/b/"]
+PATH_SEEDS = {
+    "map-file": (0, 0, [["f"], ["o"], ["j"]]),
+    "map-session-file": (0, 1, [["s", "/", "fip.json"], ["a/b/", "o"], ["j"]]),
+    "map-absolute": (0, 0, [["ABS", "/", "é", "/", "fip.json"], ["ABS", "/", "o"], ["ABS", "/", "j"]]),
+    "map-into-input-folder": (0, 0, [["s", "/", "fip.json"], ["s/"], ["j"]]),
+    "gather": (1, 0, [["s"], ["o"], ["j"]]),
+    "gather-symlink": (1, 0, [["l", "/"], [".", "/", "o"], ["./", "j"]]),
+    "merge": (2, 0, [["x.json"], ["y.json"], ["o"]]),
+    "merge-one": (2, 0, [["x.json"], ["a", "/", "o"]]),
+    "merge-report": (2, 0, [["x.json"], ["x.json"], ["a/b/", "o"], ["o", "/", "..", "/", "x.json"]]),
+    "validate": (3, 0, [["x.json"], ["y.json"], ["f"], ["p"], ["loop"]]),
+    "helpers": (4, 0, [["."], [".."], ["/"], ["s/"], ["ABS", "/", "l"], ["b"]]),
+}
+
+
+def path_seed(command, mapper, arguments):
+    out = bytearray([command, mapper])
+    for i, argument in enumerate(arguments):
+        if i:
+            out.append(0xF0)
+        out += bytes(PATH_TOKENS.index(token) for token in argument)
+    return bytes(out)
+
+
+def main():
+    if len(sys.argv) >= 2 and sys.argv[1] == "unpack":
+        with open(sys.argv[2], "rb") as f:
+            unpack(f.read(), sys.argv[3])
+        return
+    if len(sys.argv) >= 2 and sys.argv[1] == "pack":
+        root, input_path, job, out = sys.argv[2:6]
+        with open(job) as f:
+            text = f.read()
+        with open(out, "wb") as f:
+            f.write(pack(root, root, input_path, text))
+        return
+
+    for target in ("map-behavior", "map-ecephys", "map-spim", "map-fiber", "paths"):
+        folder = os.path.join(REPO, "Fuzz", "corpus", target)
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            if name.startswith("seed-"):
+                os.remove(os.path.join(folder, name))
+
+    for name, (command, mapper, arguments) in PATH_SEEDS.items():
+        write_seed("paths", "seed-" + name, path_seed(command, mapper, arguments))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # Behavior: the fixture sessions, mapped as a session and as its behavior/ folder.
+        behavior = os.path.join(FIXTURES, "BehaviorMapperTests", "Fixtures")
+        for fixture in ("session", "session-clocksync"):
+            root = os.path.join(tmp, "behavior-" + fixture)
+            copy_tree(os.path.join(behavior, fixture), os.path.join(root, "session"))
+            write_seed("map-behavior", "seed-" + fixture, pack(root, root, "session", TZ_JOB))
+        root = os.path.join(tmp, "behavior-folder")
+        copy_tree(os.path.join(behavior, "session"), os.path.join(root, "session"))
+        write_seed("map-behavior", "seed-behavior-folder", pack(root, root, "session/behavior", TZ_JOB))
+
+        # Ecephys: the port-names fixture and the upstream example (channel lists cut), and two generated recordings
+        # (one probe, GUI 0.6.7; two Record Nodes, NI-DAQ, GUI 1.0.1, two experiments of two recordings).
+        ecephys = os.path.join(FIXTURES, "EcephysMapperTests", "Fixtures")
+        for fixture, session, job in (
+            ("generated/port-names-stale-lf", "2025-01-09_23-59-35", TZ_JOB + "mappers: {ecephys: {settings: {subject_id: '700001'}}}\n"),
+            ("recording_example", "700001_2024-03-05_09-04-33", TZ_JOB),
+        ):
+            root = os.path.join(tmp, "ecephys-" + fixture.replace("/", "-"))
+            copy_tree(os.path.join(ecephys, fixture, session), os.path.join(root, session))
+            write_seed("map-ecephys", "seed-" + fixture.split("/")[-1], pack(root, root, session, job, shrink_oebin))
+        generator = os.path.join(REPO, "Scripts", "make-ecephys-recording.py")
+        for name, options in (
+            ("seed-generated-one-probe", ["--probes", "1", "--samples", "24", "--lf", "--seed", "3"]),
+            ("seed-generated-two-nodes", ["--probes", "2", "--np2", "1", "--record-nodes", "2", "--nidaq", "--gui", "1.0.1", "--naming", "port",
+                                          "--experiments", "2", "--recordings", "2", "--samples", "24", "--seed", "5"]),
+        ):
+            out = os.path.join(tmp, name)
+            subprocess.run([sys.executable, generator, out] + options, check=True, stdout=subprocess.DEVNULL)
+            with open(os.path.join(out, "expected.json")) as f:
+                session = json.load(f)["session_folder"]
+            os.remove(os.path.join(out, "expected.json"))
+            write_seed("map-ecephys", name, pack(out, out, session, TZ_JOB, shrink_oebin))
+
+        # SmartSPIM: the sample acquisition, its ASI log cut to the last 40 lines.
+        spim = os.path.join(FIXTURES, "SpimMapperTests", "Fixtures")
+        name = "SmartSPIM_000000_2024-05-01_10-00-00"
+        root = os.path.join(tmp, "spim")
+        copy_tree(os.path.join(spim, name), os.path.join(root, name))
+        log = os.path.join(root, name, "derivatives", "ASI_logging.txt")
+        with open(log, "rb") as f:
+            lines = f.read().split(b"\n")
+        with open(log, "wb") as f:
+            f.write(b"\n".join(lines[-40:]))
+        write_seed("map-spim", "seed-sample", pack(root, root, name, SPIM_JOB))
+        shutil.copyfile(os.path.join(spim, "real", "metadata_unicode_replacement_variant.json"), os.path.join(root, name, "derivatives", "metadata.json"))
+        write_seed("map-spim", "seed-unicode-metadata", pack(root, root, name, SPIM_JOB))
+
+        # Fiber: fip.json with its job, for both versions and the instrument.
+        fiber = os.path.join(FIXTURES, "FiberMapperTests", "Fixtures")
+        for case in ("mapper-1.4.0/case_000", "mapper-1.4.0/case_003", "mapper-1.4.0/case_005", "mapper-1.0.0/case_000", "mapper-1.0.0/case_002",
+                     "instrument/case_000"):
+            root = os.path.join(tmp, "fiber-" + case.replace("/", "-"))
+            os.makedirs(root)
+            shutil.copyfile(os.path.join(fiber, case, "fip.json"), os.path.join(root, "fip.json"))
+            with open(os.path.join(fiber, case, "job.yaml")) as f:
+                job = f.read()
+            write_seed("map-fiber", "seed-" + case.replace("/", "-"), pack(root, root, "fip.json", job))
+
+
+if __name__ == "__main__":
+    main()
