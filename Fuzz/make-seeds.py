@@ -16,6 +16,7 @@ only; deterministic output.
 """
 import json
 import os
+import struct
 import re
 import shutil
 import subprocess
@@ -60,6 +61,40 @@ def record(kind: str, data: bytes, arg: int, path: bytes) -> bytes:
     return kind.encode() + b" %d %d " % (len(data), arg) + escape(path) + b"\n" + data + b"\n"
 
 
+def parse(archive: bytes):
+    """(job, input, [[kind, data, arg, path]]) of an archive."""
+    if not archive.startswith(MAGIC):
+        sys.exit("not a session archive")
+    at = len(MAGIC)
+    job, input_path, entries = b"", b"", []
+    while at < len(archive):
+        newline = archive.find(b"\n", at)
+        if newline < 0:
+            break
+        fields = archive[at:newline].split(b" ", 3)
+        if len(fields) != 4 or not fields[1].isdigit() or not fields[2].isdigit():
+            break
+        kind, size, arg, path = fields[0].decode(), int(fields[1]), int(fields[2]), unescape(fields[3])
+        data = archive[newline + 1:newline + 1 + size]
+        at = newline + 1 + size
+        if archive[at:at + 1] == b"\n":
+            at += 1
+        if kind == "j":
+            job = data
+        elif kind == "i":
+            input_path = data
+        else:
+            entries.append([kind, data, arg, path])
+    return job, input_path, entries
+
+
+def encode(job: bytes, input_path: bytes, entries) -> bytes:
+    out = bytearray(MAGIC) + record("j", job, 0, b"-") + record("i", input_path, 0, b"-")
+    for kind, data, arg, path in entries:
+        out += record(kind, data, arg, path)
+    return bytes(out)
+
+
 def pack(root, entries_root, input_path, job, shrink=None):
     """The archive of the tree `entries_root` (paths relative to `root`)."""
     out = bytearray(MAGIC)
@@ -88,29 +123,9 @@ def pack(root, entries_root, input_path, job, shrink=None):
 
 
 def unpack(archive: bytes, folder: str):
-    if not archive.startswith(MAGIC):
-        sys.exit("not a session archive")
-    at = len(MAGIC)
-    job, input_path = b"", b""
+    job, input_path, entries = parse(archive)
     os.makedirs(folder, exist_ok=True)
-    while at < len(archive):
-        newline = archive.find(b"\n", at)
-        if newline < 0:
-            break
-        fields = archive[at:newline].split(b" ", 3)
-        if len(fields) != 4 or not fields[1].isdigit() or not fields[2].isdigit():
-            break
-        kind, size, arg, path = fields[0].decode(), int(fields[1]), int(fields[2]), unescape(fields[3])
-        data = archive[newline + 1:newline + 1 + size]
-        at = newline + 1 + size
-        if archive[at:at + 1] == b"\n":
-            at += 1
-        if kind == "j":
-            job = data
-            continue
-        if kind == "i":
-            input_path = data
-            continue
+    for kind, data, arg, path in entries:
         parts = path.split(b"/")
         if path.startswith(b"/") or any(p in (b"", b".", b"..") for p in parts):
             continue
@@ -187,6 +202,111 @@ def path_seed(command, mapper, arguments):
     return bytes(out)
 
 
+def harp_message(message_type, address, payload_type, payload, seconds=None):
+    """A Harp message (type, length, address, port 0xFF, payload type [| 0x10 with a time], [time], payload, checksum)."""
+    body = bytes([address, 0xFF, payload_type | (0x10 if seconds is not None else 0)])
+    if seconds is not None:
+        body += struct.pack("<IH", seconds, 0)
+    body += payload
+    raw = bytes([message_type, len(body) + 1]) + body
+    return raw + bytes([sum(raw) & 0xFF])
+
+
+def edit(entries, suffix, change, first_only=True):
+    """Applies change(data) -> data to the entries whose path ends with suffix; fails when none does."""
+    hits = 0
+    for entry in entries:
+        if entry[3].endswith(suffix.encode()):
+            changed = change(entry[1])
+            if changed == entry[1]:
+                sys.exit("edit of %s changed nothing" % suffix)
+            entry[1] = changed
+            hits += 1
+            if first_only:
+                break
+    if not hits:
+        sys.exit("no entry ends with %s" % suffix)
+
+
+def sub(pattern, replacement, count=1):
+    return lambda data: re.sub(pattern.encode(), replacement.encode(), data, count=count)
+
+
+def npy_first_value(value):
+    """A .npy file's first int64 replaced (the data starts after the header)."""
+    def change(data):
+        header_length = struct.unpack("<H", data[8:10])[0]
+        start = 10 + header_length
+        return data[:start] + struct.pack("<q", value) + data[start + 8:]
+    return change
+
+
+def regressions():
+    """The crash inputs of issue 23 as session archives: mapped on every fuzz run (and mutated from there)."""
+    corpus = os.path.join(REPO, "Fuzz", "corpus")
+
+    def base(target, name):
+        with open(os.path.join(corpus, target, name), "rb") as f:
+            return parse(f.read())
+
+    def write(target, name, job, input_path, entries):
+        write_seed(target, "regression-" + name, encode(job, input_path, entries))
+
+    probe = "continuous/Neuropix-PXI-100.ProbeA-AP/"
+    cases = {
+        # shape[0] = Int64.max: the duration in µs overflowed.
+        "npy-shape-int64-max": ("recording1/" + probe + "sample_numbers.npy", sub(r"'shape': \(\d+,\)", "'shape': (9223372036854775807,)")),
+        # A sample rate of 1e-300: the Double → Int64 conversion of the duration trapped.
+        "oebin-rate-1e-300": ("recording1/structure.oebin", sub(r'"sample_rate": 30000.0', '"sample_rate": 1e-300')),
+        # Software Time Int64.max: ms × 1000 overflowed.
+        "sync-software-time-int64-max": ("recording1/sync_messages.txt", sub(r"(UTC\): )\d+", r"\g<1>9223372036854775807")),
+    }
+    for name, (suffix, change) in cases.items():
+        job, input_path, entries = base("map-ecephys", "seed-generated-one-probe")
+        edit(entries, suffix, change)
+        write("map-ecephys", name, job, input_path, entries)
+    # num_channels 2^62 and no .npy files: 2 × channels overflowed.
+    job, input_path, entries = base("map-ecephys", "seed-generated-one-probe")
+    edit(entries, "recording1/structure.oebin", sub(r'"num_channels": 384', '"num_channels": 4611686018427387904'))
+    entries = [e for e in entries if not (probe.encode() in e[3] and e[3].endswith(b".npy"))]
+    write("map-ecephys", "num-channels-2-62-no-npy", job, input_path, entries)
+    # A later recording without Software Time placed by first sample numbers Int64.min and Int64.max: the shift
+    # between them overflowed.
+    job, input_path, entries = base("map-ecephys", "seed-generated-one-probe")
+    node = "Record Node 101/experiment1/"
+    edit(entries, node + "recording1/sync_messages.txt", sub(r"(ProbeA-AP @ 30000 Hz: )\d+", r"\g<1>-9223372036854775808"))
+    edit(entries, node + "recording2/sync_messages.txt", sub(r"Software Time[^\n]*\n", ""))
+    edit(entries, node + "recording2/sync_messages.txt", sub(r"(ProbeA-AP @ 30000 Hz: )\d+", r"\g<1>9223372036854775807"))
+    write("map-ecephys", "first-samples-int64-min-max", job, input_path, entries)
+
+    # Behavior: a core register (SerialNumber, U16) answered as U64 ≥ 2^63; software event times ±1e300 (no data).
+    job, input_path, entries = base("map-behavior", "seed-session")
+    edit(entries, "Behavior.harp/Behavior_13.bin", lambda data: harp_message(1, 13, 0x08, struct.pack("<Q", 1 << 63), seconds=1000))
+    write("map-behavior", "register-u64-2-63", job, input_path, entries)
+    for name, value in (("event-timestamp-1e300", "1e300"), ("event-timestamp-minus-1e300", "-1e300")):
+        # Without `data`, the event's time is its Harp timestamp (seconds → µs overflowed).
+        job, input_path, entries = base("map-behavior", "seed-session")
+        line = '{"name":"StartSessionTime","timestamp":%s,"timestamp_source":"harp","data":null,"data_type":"null"}\n' % value
+        edit(entries, "SoftwareEvents/StartSessionTime.json", lambda data: line.encode())
+        write("map-behavior", name, job, input_path, entries)
+
+    # SmartSPIM: non-finite tile coordinate, Z step and pixel size; an ASI log of 3 GB with no timestamp in its tail.
+    job, input_path, entries = base("map-spim", "seed-sample")
+    edit(entries, "derivatives/metadata.json", sub(r'"X": "471320"', '"X": "nan"'))
+    edit(entries, "derivatives/metadata.json", sub(r'"Y": "701490"', '"Y": "1e999"'))
+    edit(entries, "derivatives/metadata.json", sub(r'"Z": "1707"', '"Z": "inf"'))
+    write("map-spim", "tile-non-finite", job, input_path, entries)
+    job, input_path, entries = base("map-spim", "seed-sample")
+    edit(entries, "derivatives/metadata.json", sub(r'"Z step \(([^)]*)\)": "2.00"', r'"Z step (\1)": "nan"'))
+    edit(entries, "derivatives/metadata.json", sub(r'm/pix": "1.800"', 'm/pix": "Infinity"'))
+    write("map-spim", "z-step-pixel-size-non-finite", job, input_path, entries)
+    job, input_path, entries = base("map-spim", "seed-sample")
+    for entry in entries:
+        if entry[3].endswith(b"ASI_logging.txt"):
+            entry[0], entry[2] = "s", 3 << 30
+    write("map-spim", "asi-log-3gb-no-timestamp-in-tail", job, input_path, entries)
+
+
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "unpack":
         with open(sys.argv[2], "rb") as f:
@@ -203,7 +323,7 @@ def main():
     for target in ("map-behavior", "map-ecephys", "map-spim", "map-fiber", "paths"):
         folder = os.path.join(REPO, "Fuzz", "corpus", target)
         for name in os.listdir(folder) if os.path.isdir(folder) else []:
-            if name.startswith("seed-"):
+            if name.startswith("seed-") or name.startswith("regression-"):
                 os.remove(os.path.join(folder, name))
 
     for name, (command, mapper, arguments) in PATH_SEEDS.items():
@@ -221,7 +341,7 @@ def main():
         write_seed("map-behavior", "seed-behavior-folder", pack(root, root, "session/behavior", TZ_JOB))
 
         # Ecephys: the port-names fixture and the upstream example (channel lists cut), and two generated recordings
-        # (one probe, GUI 0.6.7; two Record Nodes, NI-DAQ, GUI 1.0.1, two experiments of two recordings).
+        # (one probe, GUI 0.6.7, two recordings; two Record Nodes, NI-DAQ, GUI 1.0.1, two recordings).
         ecephys = os.path.join(FIXTURES, "EcephysMapperTests", "Fixtures")
         for fixture, session, job in (
             ("generated/port-names-stale-lf", "2025-01-09_23-59-35", TZ_JOB + "mappers: {ecephys: {settings: {subject_id: '700001'}}}\n"),
@@ -232,9 +352,9 @@ def main():
             write_seed("map-ecephys", "seed-" + fixture.split("/")[-1], pack(root, root, session, job, shrink_oebin))
         generator = os.path.join(REPO, "Scripts", "make-ecephys-recording.py")
         for name, options in (
-            ("seed-generated-one-probe", ["--probes", "1", "--samples", "24", "--lf", "--seed", "3"]),
+            ("seed-generated-one-probe", ["--probes", "1", "--recordings", "2", "--samples", "24", "--lf", "--seed", "3"]),
             ("seed-generated-two-nodes", ["--probes", "2", "--np2", "1", "--record-nodes", "2", "--nidaq", "--gui", "1.0.1", "--naming", "port",
-                                          "--experiments", "2", "--recordings", "2", "--samples", "24", "--seed", "5"]),
+                                          "--recordings", "2", "--samples", "24", "--seed", "5"]),
         ):
             out = os.path.join(tmp, name)
             subprocess.run([sys.executable, generator, out] + options, check=True, stdout=subprocess.DEVNULL)
@@ -267,6 +387,8 @@ def main():
             with open(os.path.join(fiber, case, "job.yaml")) as f:
                 job = f.read()
             write_seed("map-fiber", "seed-" + case.replace("/", "-"), pack(root, root, "fip.json", job))
+
+    regressions()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 // `Pipeline.map`). Invariants checked on every input:
 //
 // - no trap, no hang (libFuzzer's -timeout), no memory blow-up (-rss_limit_mb);
-// - a failure is a DiagnosticError with at least one error, and every error names a file;
+// - a failure is a DiagnosticError with at least one error, and it says where (see checkLocated);
 // - the output folder holds the complete outputs (exactly the files the run says it wrote, each a stable reference
 //   JSON whose validation problems the run reported) or nothing at all;
 // - the session folder is byte for byte the same after the run (inputs are never modified).
@@ -81,15 +81,14 @@ enum MapFuzz {
         return 0
     }
 
-    /// Every error about the input names a file. Not located: an error that names the job setting to give instead
-    /// (`… set mappers.ecephys.settings.subject_id`), and the summary line that accompanies located validation errors.
+    /// A failure says where: every error names a file, but for a summary line that accompanies located errors
+    /// ("2 of 2 Record Nodes cannot be read", "the output is not valid …: nothing was written") and an error that
+    /// names the job setting to give instead (`… set mappers.ecephys.settings.subject_id`).
     static func checkLocated(_ error: DiagnosticError) {
         let errors = error.diagnostics.filter { $0.severity == .error }
         if errors.isEmpty { fuzzFailure("a failure without an error:\n\(error)") }
-        let located = errors.filter { !($0.location?.file ?? "").isEmpty }
-        for diagnostic in errors where (diagnostic.location?.file ?? "").isEmpty {
-            if diagnostic.message.hasPrefix("the output is not valid "), !located.isEmpty { continue }
-            if diagnostic.message.contains("settings.") { continue }
+        let located = errors.contains { !($0.location?.file ?? "").isEmpty }
+        for diagnostic in errors where (diagnostic.location?.file ?? "").isEmpty && !located && !diagnostic.message.contains("settings.") {
             fuzzFailure("an error that names no file: \(diagnostic)\n(all: \(error))")
         }
     }

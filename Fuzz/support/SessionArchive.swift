@@ -247,8 +247,8 @@ enum FuzzWorkspace {
     }
 
     /// What a tree holds, without following symlinks: every path (relative to `root`, `""` for the root) with its
-    /// kind, size, mode and (files up to 16 MiB) an FNV-1a hash of its bytes; a symlink with its target. Two equal
-    /// snapshots: nothing was added, removed or changed.
+    /// kind, mode and, for files, size, inode and modification time; a symlink with its target. Two equal snapshots:
+    /// nothing was added, removed, replaced or written to.
     static func snapshot(_ root: String) -> [String: String] {
         var out: [String: String] = [:]
         func walk(_ path: [UInt8], _ relative: [UInt8]) {
@@ -264,20 +264,8 @@ enum FuzzWorkspace {
                 let n = SessionArchive.withCPath(path) { readlink($0, &buffer, buffer.count) }
                 out[key] = "symlink \(String(decoding: buffer.prefix(max(0, n)).map { UInt8(bitPattern: $0) }, as: UTF8.self))"
             case S_IFREG:
-                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                if info.st_size <= 16 << 20 {
-                    let fd = SessionArchive.withCPath(path) { open($0, O_RDONLY | O_CLOEXEC) }
-                    if fd >= 0 {
-                        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-                        while true {
-                            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                            if n <= 0 { break }
-                            for byte in buffer[0..<n] { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-                        }
-                        close(fd)
-                    }
-                }
-                out[key] = "file \(info.st_size) bytes, hash \(hash), mode \(info.st_mode & 0o7777)"
+                // Any write changes the modification time, any rename-over the inode: no need to read the content.
+                out[key] = "file \(info.st_size) bytes, inode \(info.st_ino), modified \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec), mode \(info.st_mode & 0o7777)"
             default:
                 out[key] = "special \(info.st_mode)"
             }
