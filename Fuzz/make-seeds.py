@@ -323,7 +323,8 @@ def main():
     for target in ("map-behavior", "map-ecephys", "map-spim", "map-fiber", "paths"):
         folder = os.path.join(REPO, "Fuzz", "corpus", target)
         for name in os.listdir(folder) if os.path.isdir(folder) else []:
-            if name.startswith("seed-") or name.startswith("regression-"):
+            # regression-* inputs found by fuzzing are kept; the ones made below are rebuilt.
+            if name.startswith("seed-") or (name.startswith("regression-") and target != "paths"):
                 os.remove(os.path.join(folder, name))
 
     for name, (command, mapper, arguments) in PATH_SEEDS.items():

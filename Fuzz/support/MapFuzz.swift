@@ -35,6 +35,11 @@ enum MapFuzz {
 
     static let verbose = getenv("RIGMAP_FUZZ_VERBOSE") != nil
 
+    /// A line on standard error when verbose (unbuffered: an invariant failure aborts right after).
+    static func note(_ line: @autoclosure () -> String) {
+        if verbose { fputs(line() + "\n", stderr) }
+    }
+
     /// Maps the archive in `data` with `mapper` and checks the invariants.
     static func run(_ mapper: String, _ data: UnsafeRawPointer, _ count: Int) -> CInt {
         let bytes = Array(UnsafeRawBufferPointer(start: data, count: count))
@@ -59,16 +64,12 @@ enum MapFuzz {
                 mapper: mapper, input: URL(fileURLWithPath: session + "/" + inputText), inputDisplay: display, output: URL(fileURLWithPath: out),
                 outputDisplay: "out", job: Resolver.Request(job: job))
             let result = try pipeline.map(request)
-            if verbose {
-                print("mapped: wrote \(result.written.map { PathNames.lastComponent($0) }); \(result.warnings.count) warnings")
-                for warning in result.warnings.prefix(20) { print("  \(warning)") }
-            }
+            note("mapped: wrote \(result.written.map { PathNames.lastComponent($0) }); \(result.warnings.count) warnings")
+            for warning in result.warnings.prefix(20) { note("  \(warning)") }
             checkOutputs(result, out)
         } catch {
-            if verbose {
-                print("refused: \(error.diagnostics.count) diagnostics")
-                for diagnostic in error.diagnostics.prefix(20) { print("  \(diagnostic)") }
-            }
+            note("refused: \(error.diagnostics.count) diagnostics")
+            for diagnostic in error.diagnostics.prefix(20) { note("  \(diagnostic)") }
             checkLocated(error)
             let left = FuzzWorkspace.names(in: Array(out.utf8))
             if !left.isEmpty {

@@ -107,21 +107,25 @@ private func staysInside(_ path: String, run: String) -> Bool {
     return true
 }
 
-/// Where `path` ends up once symlinks are resolved, relative to the tree (`nil` when it does not exist).
+/// Where the commands write for the argument `path` (through `URL(fileURLWithPath:)`, which drops trailing slashes),
+/// symlinks resolved, relative to the tree (`nil` when it does not exist).
 private func resolved(_ path: String, run: String) -> String? {
-    guard let real = try? FileSystem.realPath(path), let root = try? FileSystem.realPath(run) else { return nil }
+    guard let real = try? FileSystem.realPath(URL(fileURLWithPath: path).path), let root = try? FileSystem.realPath(run) else { return nil }
     if real == root { return "" }
     return real.hasPrefix(root + "/") ? String(real.dropFirst(root.count + 1)) : nil
 }
 
-/// Every change is the output (a folder and what is in it, or one file), and a failed command changed nothing.
+/// Every change is the output (a folder and what is in it, or one file) or a folder created on the way to it, and a
+/// failed command changed nothing.
 private func checkChanges(_ before: [String: String], run: String, outputs: [String], succeeded: Bool, _ what: String) {
-    let changed = FuzzWorkspace.changes(before, FuzzWorkspace.snapshot(run))
+    let after = FuzzWorkspace.snapshot(run)
+    let changed = FuzzWorkspace.changes(before, after)
     guard !changed.isEmpty else { return }
     if !succeeded { fuzzFailure("\(what) failed and changed \(changed.prefix(10))") }
     let places = outputs.compactMap { resolved($0, run: run) }
     for path in changed where !places.contains(where: { $0.isEmpty || path == $0 || path.hasPrefix($0 + "/") }) {
-        fuzzFailure("\(what) changed \(path), which is not its output \(outputs) (resolved: \(places))")
+        let createdOnTheWay = before[path] == nil && after[path]?.hasPrefix("folder") == true && places.contains { $0.hasPrefix(path + "/") }
+        if !createdOnTheWay { fuzzFailure("\(what) changed \(path), which is not its output \(outputs) (resolved: \(places))") }
     }
 }
 
@@ -143,9 +147,9 @@ private func map(mapper: String, _ arguments: [String], run: String, before: [St
             job: try jobRequest(job))
         let result = try MapFuzz.pipeline.map(request)
         succeeded = true
-        if MapFuzz.verbose { print("map \(input.debugDescription) → \(output.debugDescription): wrote \(result.written)") }
+        MapFuzz.note("map \(input.debugDescription) → \(output.debugDescription): wrote \(result.written)")
     } catch {
-        if MapFuzz.verbose { print("map \(input.debugDescription) → \(output.debugDescription): \(error)") }
+        MapFuzz.note("map \(input.debugDescription) → \(output.debugDescription): \(error)")
     }
     checkChanges(before, run: run, outputs: [output], succeeded: succeeded, "map --input \(input.debugDescription) --output \(output.debugDescription)")
 }
@@ -159,7 +163,7 @@ private func gather(_ arguments: [String], run: String, before: [String: String]
     let report = MapFuzz.pipeline.gather(
         session: URL(fileURLWithPath: session), output: URL(fileURLWithPath: output), request: request, sessionDisplay: session, outputDisplay: output)
     _ = report.jsonValue
-    if MapFuzz.verbose { print("gather \(session.debugDescription) → \(output.debugDescription): \(report.status.name), wrote \(report.written) \(report.diagnostics)") }
+    MapFuzz.note("gather \(session.debugDescription) → \(output.debugDescription): \(report.status.name), wrote \(report.written) \(report.diagnostics)")
     // A gather writes its report even when it fails; the session is an input and never changes.
     checkChanges(before, run: run, outputs: [output], succeeded: true, "gather \(session.debugDescription) --output \(output.debugDescription)")
 }
@@ -189,7 +193,7 @@ private func merge(_ arguments: [String], run: String, before: [String: String])
     if let report { writes.append((URL(fileURLWithPath: report), JSONWriter.referenceBytes(result.outcome.report(files: files)))) }
     if let merged = result.outcome.merged { writes.append((URL(fileURLWithPath: output), JSONWriter.referenceBytes(merged))) }
     let succeeded = (try? JSONDocument.writeAtomically(writes)) != nil
-    if MapFuzz.verbose { print("merge \(files) → \(output.debugDescription): \(result.outcome.merged == nil ? "refused" : "merged"), written: \(succeeded)") }
+    MapFuzz.note("merge \(files) → \(output.debugDescription): \(result.outcome.merged == nil ? "refused" : "merged"), written: \(succeeded)")
     checkChanges(
         before, run: run, outputs: [output] + (report.map { [$0] } ?? []), succeeded: succeeded && !writes.isEmpty,
         "merge \(files.map(\.debugDescription)) --output \(output.debugDescription)")
