@@ -148,13 +148,14 @@ struct SessionArchive: Equatable {
     /// Writes the session under `root` (an empty folder). Entries that cannot be made (a parent is a file, a name too
     /// long) are left out: the session is whatever the file system took.
     func materialize(at root: String) {
+        var made = Set<[UInt8]>()
         for entry in entries {
             guard let parts = Self.components(entry.path) else { continue }
             var path = Array(root.utf8)
             for part in parts.dropLast() {
                 path.append(0x2F)
                 path += part
-                _ = Self.withCPath(path) { mkdir($0, 0o755) }
+                if made.insert(path).inserted { _ = Self.withCPath(path) { mkdir($0, 0o755) } }
             }
             path.append(0x2F)
             path += parts[parts.count - 1]
