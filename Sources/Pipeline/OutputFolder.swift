@@ -12,8 +12,9 @@ import Darwin
 /// Two runs writing into one folder take turns: each holds an exclusive `flock` on the folder itself (the second
 /// waits; no lock file is left behind), so the set of files written is always one run's and the lock's hashes
 /// describe the files beside them. When the next run takes the folder, a commit a killed run left half-done is rolled
-/// back (its earlier files restored) and temporary files (`.<name>.<pid>.tmp`) are removed. A folder this run created is removed again when the run writes nothing,
-/// and so are the missing parent folders it created on the way (`--output new/sub/out`).
+/// back (its earlier files restored) and temporary files (`.<name>.<pid>.tmp`) are removed. A folder this run created
+/// is removed again when the run writes nothing, and so are the missing parents it created on the way
+/// (`--output new/sub/out`).
 final class OutputFolder {
     let url: URL
     let createdHere: Bool
@@ -46,6 +47,7 @@ final class OutputFolder {
             do {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             } catch {
+                for folder in created { rmdir(folder) }
                 throw DiagnosticError("cannot create the output folder", at: SourceLocation(file: displayName))
             }
         default:
@@ -53,12 +55,15 @@ final class OutputFolder {
         }
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw DiagnosticError("cannot lock the output folder: \(FileSystem.describe(errno: errno))", at: SourceLocation(file: displayName))
+            let reason = FileSystem.describe(errno: errno)
+            for folder in created { rmdir(folder) }
+            throw DiagnosticError("cannot lock the output folder: \(reason)", at: SourceLocation(file: displayName))
         }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             let reason = FileSystem.describe(errno: errno)
             close(fd)
+            for folder in created { rmdir(folder) }
             throw DiagnosticError("cannot lock the output folder: \(reason)", at: SourceLocation(file: displayName))
         }
         let folder = OutputFolder(url: url, created: created, descriptor: fd)
