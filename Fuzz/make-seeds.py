@@ -241,6 +241,13 @@ def npy_first_value(value):
     return change
 
 
+def json_set(data, key, value):
+    """A JSON object file with one member replaced."""
+    document = json.loads(data)
+    document[key] = value
+    return (json.dumps(document, indent=2) + "\n").encode()
+
+
 def regressions():
     """The crash inputs of issue 23 as session archives: mapped on every fuzz run (and mutated from there)."""
     corpus = os.path.join(REPO, "Fuzz", "corpus")
@@ -278,6 +285,16 @@ def regressions():
     edit(entries, node + "recording2/sync_messages.txt", sub(r"Software Time[^\n]*\n", ""))
     edit(entries, node + "recording2/sync_messages.txt", sub(r"(ProbeA-AP @ 30000 Hz: )\d+", r"\g<1>9223372036854775807"))
     write("map-ecephys", "first-samples-int64-min-max", job, input_path, entries)
+
+    # Found by map-ecephys: a structure.oebin whose `continuous` is not a list was read as "nothing recorded", and an
+    # experiment without probe streams failed with an error naming no file.
+    job, input_path, entries = base("map-ecephys", "seed-generated-one-probe")
+    edit(entries, "recording1/structure.oebin", lambda data: json_set(data, "continuous", 9223372036854775807))
+    write("map-ecephys", "oebin-continuous-not-a-list", job, input_path, entries)
+    job, input_path, entries = base("map-ecephys", "seed-generated-one-probe")
+    for recording in ("recording1", "recording2"):
+        edit(entries, recording + "/structure.oebin", lambda data: json_set(data, "continuous", []))
+    write("map-ecephys", "experiment-without-probe-streams", job, input_path, entries)
 
     # Behavior: a core register (SerialNumber, U16) answered as U64 ≥ 2^63; software event times ±1e300 (no data).
     job, input_path, entries = base("map-behavior", "seed-session")
