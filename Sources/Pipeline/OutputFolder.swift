@@ -12,29 +12,42 @@ import Darwin
 /// Two runs writing into one folder take turns: each holds an exclusive `flock` on the folder itself (the second
 /// waits; no lock file is left behind), so the set of files written is always one run's and the lock's hashes
 /// describe the files beside them. When the next run takes the folder, a commit a killed run left half-done is rolled
-/// back (its earlier files restored) and temporary files (`.<name>.<pid>.tmp`) are removed. A folder this run created is removed again when the run writes nothing.
+/// back (its earlier files restored) and temporary files (`.<name>.<pid>.tmp`) are removed. A folder this run created
+/// is removed again when the run writes nothing, and so are the missing parents it created on the way
+/// (`--output new/sub/out`).
 final class OutputFolder {
     let url: URL
     let createdHere: Bool
+    /// The folders that did not exist before this run created `url`, deepest (`url` itself) first.
+    private let created: [String]
     private var descriptor: Int32
 
-    private init(url: URL, createdHere: Bool, descriptor: Int32) {
+    private init(url: URL, created: [String], descriptor: Int32) {
         self.url = url
-        self.createdHere = createdHere
+        self.createdHere = !created.isEmpty
+        self.created = created
         self.descriptor = descriptor
     }
 
     /// Creates (if needed) and locks `url`.
     static func take(_ url: URL, displayName: String) throws(DiagnosticError) -> OutputFolder {
         let path = url.path
-        var createdHere = false
+        var created: [String] = []
         switch try? FileSystem.status(path).kind {
         case .directory?: break
         case nil:
+            // The path and each parent that is missing, up to the first that exists (lexically: `a/..` is `a`'s too).
+            var missing = path
+            while (try? FileSystem.status(missing)) == nil, created.count < 4096 {
+                created.append(missing)
+                let parent = PathNames.parent(missing)
+                if parent == missing || parent.isEmpty { break }
+                missing = parent
+            }
             do {
                 try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-                createdHere = true
             } catch {
+                for folder in created { rmdir(folder) }
                 throw DiagnosticError("cannot create the output folder", at: SourceLocation(file: displayName))
             }
         default:
@@ -42,15 +55,18 @@ final class OutputFolder {
         }
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw DiagnosticError("cannot lock the output folder: \(FileSystem.describe(errno: errno))", at: SourceLocation(file: displayName))
+            let reason = FileSystem.describe(errno: errno)
+            for folder in created { rmdir(folder) }
+            throw DiagnosticError("cannot lock the output folder: \(reason)", at: SourceLocation(file: displayName))
         }
         while flock(fd, LOCK_EX) != 0 {
             if errno == EINTR { continue }
             let reason = FileSystem.describe(errno: errno)
             close(fd)
+            for folder in created { rmdir(folder) }
             throw DiagnosticError("cannot lock the output folder: \(reason)", at: SourceLocation(file: displayName))
         }
-        let folder = OutputFolder(url: url, createdHere: createdHere, descriptor: fd)
+        let folder = OutputFolder(url: url, created: created, descriptor: fd)
         // A run killed in the middle of its commit left a journal: its earlier files go back first.
         JSONDocument.recoverInterruptedCommits(in: url)
         folder.removeLeftovers()
@@ -79,11 +95,12 @@ final class OutputFolder {
         }
     }
 
-    /// Releases the folder; a folder this run created and wrote nothing into is removed.
+    /// Releases the folder; a folder this run created and wrote nothing into is removed, with the parents it created
+    /// (each only if empty).
     func release(wroteSomething: Bool) {
         guard descriptor >= 0 else { return }
         if createdHere && !wroteSomething, (try? FileSystem.names(in: url.path))?.isEmpty == true {
-            rmdir(url.path)
+            for folder in created { rmdir(folder) }
         }
         flock(descriptor, LOCK_UN)
         close(descriptor)

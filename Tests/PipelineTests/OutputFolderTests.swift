@@ -60,6 +60,43 @@ import Testing
     }
 }
 
+/// Found by the paths fuzz target (Fuzz/targets/paths.swift): `gather s --output new/sub/out` whose mapper fails removed
+/// `out` but left the parents `new/sub/` it had created on the way, though it wrote nothing.
+@Suite struct CreatedOutputFolderTests {
+    @Test func aGatherThatWritesNothingRemovesTheFoldersItCreated() throws {
+        let (session, _) = try fipSession()
+        let root = try makeTemporaryFolder("created-parents")
+        // No settings: fiber has no implanted fibers, the gather fails and writes nothing.
+        let report = try shippedPipeline().gather(session: session, output: root.appendingPathComponent("new/sub/out"), request: request("{}"))
+        #expect(report.status != .ok, "\(report.diagnostics)")
+        #expect(report.written.isEmpty)
+        #expect(contents(root).isEmpty, "left behind: \(contents(root))")
+    }
+
+    /// Folders that existed before the run stay, even empty ones; only what the run created goes.
+    @Test func existingParentsStay() throws {
+        let (session, _) = try fipSession()
+        let root = try makeTemporaryFolder("existing-parents")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("kept/empty"), withIntermediateDirectories: true)
+        let report = try shippedPipeline().gather(
+            session: session, output: root.appendingPathComponent("kept/empty/new/out"), request: request("{}"))
+        #expect(report.written.isEmpty)
+        #expect(contents(root) == ["kept"])
+        #expect(contents(root.appendingPathComponent("kept")) == ["empty"])
+        #expect(contents(root.appendingPathComponent("kept/empty")).isEmpty)
+    }
+
+    /// A gather that writes keeps the folders it created.
+    @Test func aGatherThatWritesKeepsThem() throws {
+        let (session, _) = try fipSession()
+        let root = try makeTemporaryFolder("created-parents-kept")
+        let out = root.appendingPathComponent("new/sub/out")
+        let report = try shippedPipeline().gather(session: session, output: out, request: request())
+        #expect(report.status == .ok, "\(report.diagnostics)")
+        #expect(contents(out).contains("acquisition.json"))
+    }
+}
+
 /// Results gathered from concurrent work.
 final class ConcurrentCollector: Sendable {
     private let storage = Locked<[Pipeline.Status]>([])

@@ -76,6 +76,8 @@ struct EcephysMapping {
         var start: Int64  // µs since the epoch
         var end: Int64
         var recordings: [Int]
+        /// The streams its first recording lists (`…/recording1/structure.oebin: continuous`), for errors about them.
+        var location: SourceLocation? = nil
     }
 
     mutating func documents(problems: inout DiagnosticCollector) throws(DiagnosticError) -> [(kind: DocumentKind, value: JSONValue)] {
@@ -430,7 +432,10 @@ struct EcephysMapping {
                     "experiment \(number) holds no samples: every stream's sample_numbers.npy has shape (0,) (or its continuous.dat is empty), so its data stream ends where it starts",
                     at: empty)
             }
-            spans.append(ExperimentSpan(number: number, start: base, end: end, recordings: recordingNumbers))
+            spans.append(
+                ExperimentSpan(
+                    number: number, start: base, end: end, recordings: recordingNumbers,
+                    location: firstCopies.first.map { input.location(MapperInput.join($0.path, "structure.oebin"), jsonPath: JSONPath([.key("continuous")])) }))
         }
         oddRates.summarize(to: &problems) { count, lines in "… and \(count) more sample rates outside 1 Hz – 1 GHz (\(lines))" }
         crossCheckZone(problems: &problems)
@@ -828,7 +833,7 @@ struct EcephysMapping {
         for span in spans {
             let active = activeProbes[span.number] ?? []
             guard !active.isEmpty else {
-                throw DiagnosticError("experiment \(span.number) recorded no probe's streams: an ecephys data stream needs at least one probe")
+                throw DiagnosticError("experiment \(span.number) recorded no probe's streams: an ecephys data stream needs at least one probe", at: span.location)
             }
             var devices: [String] = []
             for slot in Set(active.map(\.key.slot)).sorted() { devices.append(constants.name(constants.names.basestation, slot: slot)) }

@@ -246,6 +246,10 @@ public struct OpenEphysStructure: Sendable {
         }
         guiVersion = try text(object["GUI version"], JSONPath([.key("GUI version")]))
         var streams: [ContinuousStream] = []
+        // Absent: no continuous stream; anything but a list is a damaged file, not "nothing recorded".
+        if let value = object["continuous"], value.arrayValue == nil {
+            throw OpenEphysFileError(message: "continuous is not a list of streams (it is \(value.typeName))", jsonPath: JSONPath([.key("continuous")]))
+        }
         for (index, entry) in (object["continuous"]?.arrayValue ?? []).enumerated() {
             let at = JSONPath([.key("continuous"), .index(index)])
             guard var folder = try text(entry["folder_name"], at.appending("folder_name")) else { continue }

@@ -264,3 +264,38 @@ extension [Diagnostic] {
         #expect(mapped.component("W10DT160816")?["operating_system"]?.stringValue == name)
     }
 }
+
+/// Found by the map-ecephys fuzz target (Fuzz/targets/map-ecephys.swift): errors that named no file.
+@Suite struct EcephysFuzzFindingTests {
+    /// Replaces `continuous` in a structure.oebin (an edit that changes nothing fails the test).
+    func setContinuous(_ session: EditedSession, _ path: String, _ value: JSONValue) throws {
+        try session.edit(path) { text in
+            guard case .object(var object)? = try? JSONParser.parse(text) else { return text }
+            object["continuous"] = value
+            return JSONWriter.referenceString(.object(object))
+        }
+    }
+
+    /// `"continuous": 9223372036854775807` was read as "no stream recorded"; the mapping then failed with "experiment
+    /// 1 recorded no probe's streams", naming no file. Anything but a list is now an error at its place.
+    @Test(arguments: ["9223372036854775807", "{}", "\"ProbeA-AP\"", "null"])
+    func aContinuousThatIsNotAListIsALocatedError(literal: String) throws {
+        let session = try EditedSession()
+        try setContinuous(session, "experiment1/recording1/structure.oebin", try JSONParser.parse(literal))
+        let problems = thrownDiagnostics { _ = try session.map() }
+        let error = try #require(problems.error(at: "experiment1/recording1/structure.oebin"), "\(problems)")
+        #expect(error.location?.jsonPath?.description == "continuous")
+        #expect(error.message.contains("continuous is not a list of streams"))
+    }
+
+    /// An experiment whose recordings list no stream of any probe: the error names the first recording's list.
+    @Test func anExperimentWithoutProbeStreamsIsALocatedError() throws {
+        let session = try EditedSession()
+        for recording in ["recording1", "recording2"] { try setContinuous(session, "experiment1/\(recording)/structure.oebin", []) }
+        let problems = thrownDiagnostics { _ = try session.map() }
+        let error = try #require(problems.first { $0.severity == .error && $0.message.contains("recorded no probe's streams") }, "\(problems)")
+        #expect(error.location?.file?.hasSuffix("Record Node 101/experiment1/recording1/structure.oebin") == true)
+        #expect(error.location?.jsonPath?.description == "continuous")
+        #expect(problems.filter { $0.severity == .error }.allSatisfy { $0.location?.file != nil })
+    }
+}
