@@ -172,7 +172,7 @@ public enum BatchWorker {
     /// The `session-trap`, `session-hang` and `session-memory` failpoints (see ``Failpoints``).
     private static func injectFaults(for session: String) {
         if Failpoints.matches("session-trap", session) {
-            preconditionFailure("failpoint session-trap=\(session)")  // lint: allowed — a deliberate trap, for tests
+            fatalError("failpoint session-trap=\(session)")  // lint: allowed — a deliberate trap, for tests (fatalError: its message is printed in release builds too)
         }
         if Failpoints.matches("session-hang", session) {
             while true { sleep(60) }

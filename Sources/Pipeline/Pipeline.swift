@@ -15,7 +15,7 @@ import Validation
 ///
 /// ```swift
 /// let pipeline = Pipeline(resolver: Resolver(registry: try MapperCatalog.registry(),
-///                                            configs: try MapperCatalog.configStore(), rigmapVersion: "0.5.0"))
+///                                            configs: try MapperCatalog.configStore(), rigmapVersion: "0.6.0"))
 /// let report = pipeline.gather(session: sessionURL, output: outURL, request: Resolver.Request(job: job))
 /// ```
 ///

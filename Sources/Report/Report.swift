@@ -11,7 +11,7 @@ import Darwin
 
 /// How a page is made.
 public struct ReportOptions: Sendable {
-    /// Who wrote the page (`rigmap 0.5.0`), in its `<meta name="generator">` and footer.
+    /// Who wrote the page (`rigmap 0.6.0`), in its `<meta name="generator">` and footer.
     public var generator: String
     /// The session folder a gather read, when known: the documents given in it are then shown as sources of the
     /// merged ones (on the timeline, in the instrument, with their sha256).

@@ -14,7 +14,7 @@ import Version
 ///   re-runs with the same versions.
 ///
 /// ```yaml
-/// rigmap_version: 0.5.0
+/// rigmap_version: 0.6.0
 /// created: 2026-11-22T11:50:00Z        # pins only
 /// mappers:
 ///   fiber:

@@ -5,7 +5,7 @@ import Foundation
 @main
 struct Rigmap: ParsableCommand {
     /// The RigMapper release.
-    static let version = "0.5.0"
+    static let version = "0.6.0"
 
     static let configuration = CommandConfiguration(
         commandName: "rigmap",

@@ -182,7 +182,7 @@ func temporaryFolder() -> URL {
         let doc = try JSONParser.parse(result.stdout)
         #expect(doc["mappers"]?["fiber"]?["versions"]?.objectValue?.keys.elementsEqual(["1.0.0", "1.4.0"]) == true)
         #expect(doc["mappers"]?["fiber"]?["versions"]?["1.4.0"]?["inputs"] == ["fip.json"])
-        #expect(try rigmap(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.5.0")
+        #expect(try rigmap(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.6.0")
     }
 
     @Test func configOverrideFolderIsUsed() throws {
