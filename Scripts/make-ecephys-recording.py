@@ -71,6 +71,8 @@ Options (output is deterministic for the same arguments; --seed changes serials,
                             sync_messages-checkpoint.txt}, and a stray <session>/.ipynb_checkpoints/Record Node 101/
                             settings.xml
   --force                   replace an existing output tree (OUT/<root folder> and OUT/expected.json)
+  --oebin-channels K        list only the first K channels of each stream in structure.oebin (num_channels keeps the
+                            real count; the mapper never reads the list), to keep a committed example small
 
 expected.json keys: session_folder, data_root (folder holding the Record Nodes, relative to OUT), gui_version,
 rig_utc_offset, machine, os, naming_scheme, probes[] (name = stream prefix, enabled, recorded, serial_number,
@@ -665,7 +667,8 @@ def oebin_channels(s, model):
     gui, nidaq = model["args"].gui, model["args"].nidaq
     history = "%s -> %sRecord Node" % (s.proc, "Merger -> " if nidaq else "")
     channels = []
-    for i in range(s.channels):
+    listed = s.channels if model["args"].oebin_channels is None else min(s.channels, model["args"].oebin_channels)
+    for i in range(listed):
         if s.kind == "NIDAQ":
             ch = {"channel_name": "AI%d" % i, "description": "Analog Input channel from a NIDAQ device",
                   "identifier": "", "history": history, "bit_volts": NI_BIT_VOLTS[gui],
@@ -921,6 +924,7 @@ def parse_args(argv):
     ap.add_argument("--asset", action="store_true")
     ap.add_argument("--ipynb-checkpoints", action="store_true")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--oebin-channels", type=int, metavar="K")
     argv = list(sys.argv[1:] if argv is None else argv)
     for i, a in enumerate(argv[:-1]):  # "--utc-offset -08:00": argparse would take -08:00 for an option
         if a == "--utc-offset":
@@ -939,6 +943,8 @@ def parse_args(argv):
         ap.error("every probe is disabled and there is no --nidaq: no stream left")
     if args.experiments < 1 or args.recordings < 1:
         ap.error("--experiments and --recordings must be >= 1")
+    if args.oebin_channels is not None and args.oebin_channels < 1:
+        ap.error("--oebin-channels must be >= 1")
     if args.samples < 0 or args.sparse_seconds < 0 or args.folder_lead_seconds < 0:
         ap.error("counts must be >= 0")
     try:

@@ -84,7 +84,8 @@ public struct ClusterBatch: Sendable, Hashable {
         words += ["--output", Shell.quoted(output)]
         if let job { words += ["--job", Shell.quoted(job)] }
         if let config { words += ["--config", Shell.quoted(config)] }
-        words += ["--shard", "auto", "--jobs", jobs.map(String.init) ?? "\"${SLURM_CPUS_PER_TASK:-0}\""]
+        // Without --jobs, the task's SLURM_CPUS_PER_TASK when Slurm sets it; else no --jobs (every core of the node).
+        words += ["--shard", "auto"] + (jobs.map { ["--jobs", String($0)] } ?? ["${SLURM_CPUS_PER_TASK:+--jobs \"$SLURM_CPUS_PER_TASK\"}"])
         words += ["--session-timeout", ClusterBatch.seconds(sessionTimeout), "--session-memory", String(sessionMemoryMiB)]
         if force { words.append("--force") }
         return words

@@ -21,16 +21,16 @@ enum AcquisitionMerge {
         var coordinateSystem = MergeRules.truthy(csA) ? csA : csB
         if MergeRules.truthy(csA) && MergeRules.truthy(csB) && !csA.isEquivalent(to: csB) {
             conflicts.append(
-                Conflict(kind: .keyField, field: "global_coordinate_system", message: "global coordinate systems differ", values: values("global_coordinate_system"), files: files))
+                Conflict(kind: .keyField, field: "global_coordinate_system", message: MergeRules.differs("global coordinate system", aName, csA, bName, csB), values: values("global_coordinate_system"), files: files))
             coordinateSystem = csA
         }
         for key in ["subject_id", "specimen_id"] where !MergeRules.field(a, key).isEquivalent(to: MergeRules.field(b, key)) {
-            conflicts.append(Conflict(kind: .keyField, field: key, message: "\(key) differs", values: values(key), files: files))
+            conflicts.append(Conflict(kind: .keyField, field: key, message: MergeRules.differs(key, aName, MergeRules.field(a, key), bName, MergeRules.field(b, key)), values: values(key), files: files))
         }
         let typeA = MergeRules.field(a, "acquisition_type")
         let typeB = MergeRules.field(b, "acquisition_type")
         if MergeRules.truthy(typeA) && MergeRules.truthy(typeB) && !typeA.isEquivalent(to: typeB) {
-            conflicts.append(Conflict(kind: .keyField, field: "acquisition_type", message: "acquisition_type differs", values: values("acquisition_type"), files: files))
+            conflicts.append(Conflict(kind: .keyField, field: "acquisition_type", message: MergeRules.differs("acquisition_type", aName, typeA, bName, typeB), values: values("acquisition_type"), files: files))
         }
         if MergeRules.truthy(a["subject_details"]) && MergeRules.truthy(b["subject_details"]) {
             conflicts.append(

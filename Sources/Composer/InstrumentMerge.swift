@@ -23,7 +23,7 @@ enum InstrumentMerge {
         for key in ["location", "global_coordinate_system", "temperature_control"] where !MergeRules.field(a, key).isEquivalent(to: MergeRules.field(b, key)) {
             conflicts.append(
                 Conflict(
-                    kind: .keyField, field: key, message: "\(key.replacingUnderscores) differs",
+                    kind: .keyField, field: key, message: MergeRules.differs(key.replacingUnderscores, aName, MergeRules.field(a, key), bName, MergeRules.field(b, key)),
                     values: MergeRules.byFile([(aName, MergeRules.field(a, key)), (bName, MergeRules.field(b, key))]), files: files))
         }
 
@@ -85,7 +85,7 @@ enum InstrumentMerge {
                 conflicts.append(
                     Conflict(
                         kind: .sharedDevice, field: name,
-                        message: "device '\(name)' is in both \(firstFile) and \(bName); only one identical Harp clock generator may be shared",
+                        message: sharedDeviceMessage(name, existing, firstFile, component, bName),
                         values: MergeRules.byFile([(firstFile, existing), (bName, component)]), files: both))
             }
         }
@@ -161,6 +161,23 @@ enum InstrumentMerge {
     }
 
     /// A Harp device (`object_type` "Harp device") with `is_clock_generator: true`.
+    /// Why a component name in two instruments refuses the merge, what the two components are, and how to resolve it.
+    static func sharedDeviceMessage(_ name: String, _ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String) -> String {
+        func kind(_ component: JSONValue) -> String { component["object_type"]?.stringValue ?? "a component" }
+        var text = "device '\(name)' is in both \(aName) (\(kind(a))) and \(bName) (\(kind(b))), and a component name may be in only one of the instruments merged"
+        if a.isEquivalent(to: b) {
+            text += "; the two descriptions are identical, so both files describe the same device: keep it in one of them only"
+        } else {
+            let (path, x, y) = MergeRules.firstDifference(a, b, path: "")
+            text += "; the descriptions differ (\(path.isEmpty ? "value" : path): \(MergeRules.shown(x)) in \(aName), \(MergeRules.shown(y)) in \(bName))"
+        }
+        text += ". If the two files describe the same rig, use one of them (a mapper's instrument_<name>.json duplicates the session's own: remove one, or stop that mapper writing an instrument); if they are two devices, rename one"
+        if kind(a) == "Harp device" || kind(b) == "Harp device" {
+            text += "; a Harp clock generator both rigs share is allowed once when both mark it is_clock_generator: true"
+        }
+        return text
+    }
+
     static func isHarpClockGenerator(_ component: JSONValue) -> Bool {
         component["object_type"]?.stringValue == "Harp device" && component["is_clock_generator"]?.boolValue == true
     }

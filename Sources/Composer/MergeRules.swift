@@ -2,6 +2,39 @@ import MetadataModel
 
 /// The small merge rules of aind-data-schema's `utils/merge.py`, on JSON values.
 enum MergeRules {
+    /// "global coordinate system differs (at axes[0].direction): "Left_to_right" in a.json, "Right_to_left" in b.json":
+    /// the first place where the two values differ, with both values there, so the message says what to change.
+    static func differs(_ label: String, _ aName: String, _ a: JSONValue, _ bName: String, _ b: JSONValue) -> String {
+        let (path, x, y) = firstDifference(a, b, path: "")
+        let at = path.isEmpty ? "" : " (at \(path))"
+        return "\(label) differs\(at): \(shown(x)) in \(aName), \(shown(y)) in \(bName); both documents must give the same value"
+    }
+
+    /// The first member (in the first value's order) or item where `a` and `b` differ, with the values there.
+    static func firstDifference(_ a: JSONValue, _ b: JSONValue, path: String) -> (String, JSONValue, JSONValue) {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            for (key, value) in x {
+                let other = y[key] ?? .null
+                if !value.isEquivalent(to: other) { return firstDifference(value, other, path: path.isEmpty ? key : "\(path).\(key)") }
+            }
+            for (key, value) in y where x[key] == nil && !value.isEquivalent(to: .null) {
+                return (path.isEmpty ? key : "\(path).\(key)", .null, value)
+            }
+        case (.array(let x), .array(let y)) where x.count == y.count:
+            for (i, (u, v)) in zip(x, y).enumerated() where !u.isEquivalent(to: v) { return firstDifference(u, v, path: "\(path)[\(i)]") }
+        default:
+            break
+        }
+        return (path, a, b)
+    }
+
+    /// A value in a message: compact JSON, at most 200 characters.
+    static func shown(_ value: JSONValue) -> String {
+        let text = JSONWriter.compactString(value)
+        return text.count <= 200 ? text : String(text.prefix(200)) + "…"
+    }
+
     /// `merge_str_alphabetical`: both present → the two (distinct) strings sorted and joined by `_`; else the one present.
     static func alphabetical(_ a: JSONValue?, _ b: JSONValue?) -> JSONValue {
         let x = a?.stringValue.flatMap { $0.isEmpty ? nil : $0 }

@@ -40,6 +40,12 @@ public struct ConfigValue: Sendable, Hashable {
     public var kind: Kind
     /// Where the value was written; `nil` for values made in code.
     public var location: SourceLocation?
+    /// Where the key of this mapping member was written (`setings:` on line 6 is at 6:5 even when its value is on
+    /// line 7); `nil` for values that are no mapping member, or made in code. Errors about the key point here.
+    public var keyLocation: SourceLocation?
+
+    /// The key's location when known, else the value's: where an error about a member's key points.
+    public var keyOrValueLocation: SourceLocation? { keyLocation ?? location }
 
     public init(_ kind: Kind, location: SourceLocation? = nil) {
         self.kind = kind
@@ -246,6 +252,7 @@ extension ConfigValue {
                     }
                     var value = convert(v, at: keyScalar.mark)
                     if value.location == nil { value.location = location(keyScalar.mark) }
+                    value.keyLocation = location(keyScalar.mark)
                     members.append((keyScalar.string, value))
                 }
                 // Keys written in the mapping win over merged ones (YAML merge-key semantics).

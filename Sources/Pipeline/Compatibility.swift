@@ -8,14 +8,19 @@ enum Compatibility {
     /// - every stimulus epoch's active device must be an instrument component (error);
     /// - a data stream's active device that is not an instrument component is a warning: it may be an implanted
     ///   device described by the procedures (the reference only logs it).
-    static func check(acquisition: JSONValue, instrument: JSONValue) -> [Diagnostic] {
+    ///
+    /// `hint` says what to change when the ids differ (gather knows which file gave which id).
+    static func check(acquisition: JSONValue, instrument: JSONValue, hint: () -> String = { "" }) -> [Diagnostic] {
         var out: [Diagnostic] = []
         let acquisitionID = acquisition["instrument_id"]?.stringValue
         let instrumentID = instrument["instrument_id"]?.stringValue
         if acquisitionID != instrumentID {
+            let advice = hint()
             out.append(
                 Diagnostic(
-                    .error, "instrument_id in acquisition (\(acquisitionID ?? "null")) does not match the instrument's (\(instrumentID ?? "null"))",
+                    .error,
+                    "instrument_id in acquisition (\(acquisitionID ?? "null")) does not match the instrument's (\(instrumentID ?? "null"))"
+                        + (advice.isEmpty ? "" : ": \(advice)"),
                     at: SourceLocation(file: "acquisition.json", jsonPath: JSONPath([.key("instrument_id")]))))
         }
         let components = Set(instrument.instrumentComponentNames)

@@ -240,6 +240,8 @@ extension Pipeline {
                 }
             }
         }
+        // Which file says which instrument_id, to explain a mismatch of the merged pair.
+        var instrumentIDs: [DocumentKind: [(file: String, id: String)]] = [:]
         for kind in DocumentKind.allCases {
             var sources: [(name: String, value: JSONValue)] = []
             var given = hasExact(kind) ? [kind.fileName] : listing.documents { DocumentKind(fileName: $0) == kind }
@@ -259,6 +261,7 @@ extension Pipeline {
                 }
             }
             sources.sort { $0.name < $1.name }
+            instrumentIDs[kind] = sources.compactMap { source in source.value["instrument_id"]?.stringValue.map { (source.name, $0) } }
             guard !sources.isEmpty else { continue }
             let result = merge(sources, release: release)
             report.diagnostics += result.warnings
@@ -297,7 +300,9 @@ extension Pipeline {
             report.diagnostics += alone
             if !alone.isEmpty { invalid = true }
             if let instrument = merged[.instrument] {
-                let cross = Compatibility.check(acquisition: acquisition, instrument: instrument)
+                let cross = Compatibility.check(
+                    acquisition: acquisition, instrument: instrument,
+                    hint: { GatherHints.instrumentIDHint(instrumentIDs, produced: produced, mappers: resolution.mappers) })
                 report.diagnostics += cross
                 if cross.contains(where: { $0.severity == .error }) { invalid = true }
             }
@@ -391,5 +396,34 @@ extension Diagnostic {
             "column": .int(location?.column),
             "byte": .int(location?.byteOffset),
         ]
+    }
+}
+
+enum GatherHints {
+    /// What to change when the merged acquisition's `instrument_id` is not the merged instrument's: which file names an
+    /// id no instrument file has (or the other way round), and, for a mapper's acquisition whose version can also
+    /// write the rig's instrument (a setting named `instrument`, as fiber@1.4.0 has), that setting.
+    static func instrumentIDHint(
+        _ ids: [DocumentKind: [(file: String, id: String)]], produced: [ProducedDocument], mappers: [Resolver.ResolvedMapper]
+    ) -> String {
+        let acquisitions = ids[.acquisition] ?? []
+        let instruments = ids[.instrument] ?? []
+        let instrumentSet = Set(instruments.map(\.id))
+        let acquisitionSet = Set(acquisitions.map(\.id))
+        var parts: [String] = []
+        for (file, id) in acquisitions where !instrumentSet.contains(id) {
+            var part = "\(file) says '\(id)' but no instrument file does"
+            let mapper = mappers.first { "acquisition_\($0.name).json" == file && produced.contains { p in p.fileName == file } }
+            if let mapper, mapper.settings.keys.contains("instrument"), !produced.contains(where: { $0.fileName == "instrument_\(mapper.name).json" }) {
+                part += ": set the \(mapper.name) mapper's `instrument:` setting (mappers.\(mapper.name).settings.instrument in job.yaml; see MapperConfigs/\(mapper.name)/\(mapper.version).yaml) so it also writes instrument_\(mapper.name).json, or put that rig's instrument_<name>.json in the session"
+            } else {
+                part += ": put that rig's instrument_<name>.json in the session, or correct the id"
+            }
+            parts.append(part)
+        }
+        for (file, id) in instruments where !acquisitionSet.contains(id) {
+            parts.append("\(file) says '\(id)' but no acquisition file does: remove that instrument or add the rig's acquisition")
+        }
+        return parts.joined(separator: "; ")
     }
 }

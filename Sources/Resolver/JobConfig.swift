@@ -113,7 +113,7 @@ public struct JobConfig: Sendable {
         }
         for (key, value) in members {
             guard allowed.contains(key) else {
-                c.error("unknown key '\(key)' in \(kind == .job ? "job file" : "job type") (allowed: \(allowed.joined(separator: ", ")))", at: value.location)
+                c.error("unknown key '\(key)' in \(kind == .job ? "job file" : "job type") (allowed: \(allowed.joined(separator: ", ")))", at: value.keyOrValueLocation)
                 continue
             }
             job.explicitlySet.insert(key)
@@ -180,7 +180,7 @@ public struct JobConfig: Sendable {
                             }
                             entry.settings = fieldValue
                         default:
-                            c.error("unknown key 'mappers.\(name).\(field)' (allowed: version, settings)", at: fieldValue.location)
+                            c.error("unknown key 'mappers.\(name).\(field)' (allowed: version, settings)", at: fieldValue.keyOrValueLocation)
                         }
                     }
                     job.mappers[name] = entry

@@ -92,7 +92,7 @@ public struct LockFile: Sendable, Equatable {
         var c = DiagnosticCollector()
         var lock = LockFile()
         for key in root.keys where !["rigmap_version", "created", "mappers", "outputs"].contains(key) {
-            c.error("unknown key '\(key)' in lock file", at: root[key]?.location)
+            c.error("unknown key '\(key)' in lock file", at: root[key]?.keyOrValueLocation)
         }
         lock.rigmapVersion = root["rigmap_version"]?.scalarText
         lock.created = root["created"]?.scalarText

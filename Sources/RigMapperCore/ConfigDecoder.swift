@@ -39,7 +39,7 @@ public enum ConfigDecoder {
                 } else {
                     let known = tracker.known[pathKey].map { $0.sorted().joined(separator: ", ") } ?? ""
                     let hint = known.isEmpty ? "" : " (known: \(known))"
-                    collector.error("unknown key '\(childPath.joined(separator: "."))' in \(what)\(hint)", at: member.location ?? value.location)
+                    collector.error("unknown key '\(childPath.joined(separator: "."))' in \(what)\(hint)", at: member.keyOrValueLocation ?? value.location)
                 }
             }
         case .sequence(let items):

@@ -100,7 +100,7 @@ public struct ConfigStore: Sendable {
         var collector = DiagnosticCollector()
         let allowed = ["mapper", "version", "schema", "description", "constants", "settings"]
         for key in root.keys where !allowed.contains(key) {
-            collector.error("unknown key '\(key)' in mapper config (allowed: \(allowed.joined(separator: ", ")))", at: root[key]?.location)
+            collector.error("unknown key '\(key)' in mapper config (allowed: \(allowed.joined(separator: ", ")))", at: root[key]?.keyOrValueLocation)
         }
         if let mapper = root["mapper"], mapper.scalarText != identity.name {
             collector.error("config names mapper '\(mapper.scalarText ?? "?")' but its path is for '\(identity.name)'", at: mapper.location)

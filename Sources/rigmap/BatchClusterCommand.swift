@@ -33,7 +33,7 @@ extension BatchCommand {
         func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
         return ClusterBatch(
             rigmap: absolute(BatchWorkerCommand.executable.path), sessions: root.map { .root(absolute($0)) } ?? .manifest(absolute(manifest ?? "")),
-            output: absolute(output), job: job.map(absolute), config: configOptions.config.map(absolute), jobs: jobs > 0 ? jobs : nil, sessionTimeout: sessionTimeout,
+            output: absolute(output), job: job.map(absolute), config: configOptions.config.map(absolute), jobs: jobs, sessionTimeout: sessionTimeout,
             sessionMemoryMiB: sessionMemory, force: force, shardCount: shards ?? 1, rigmapVersion: Rigmap.version)
     }
 

@@ -53,7 +53,7 @@ struct BatchCommand: ParsableCommand {
     var output: String
 
     @Option(name: .long, help: ArgumentHelp("Sessions mapped at once (default: the number of cores).", valueName: "n"))
-    var jobs: Int = 0
+    var jobs: Int?
 
     @Option(name: .long, help: ArgumentHelp("A file listing the sessions: a folder per line, optionally a tab and its job file.", valueName: "file"))
     var manifest: String?
@@ -94,7 +94,7 @@ struct BatchCommand: ParsableCommand {
 
     func validate() throws {
         if (root == nil) == (manifest == nil) { throw ValidationError("give either ROOT or --manifest FILE") }
-        if jobs < 0 { throw ValidationError("--jobs must be positive") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (leave it out to map one session per core)") }
         if output.isEmpty { throw ValidationError("--output must name a folder") }
         if !(sessionTimeout > 0 && sessionTimeout <= 1_000_000) { throw ValidationError("--session-timeout must be a number of seconds between 0 and 1000000") }
         if !(sessionMemory >= 64 && sessionMemory <= 1 << 30) { throw ValidationError("--session-memory must be at least 64 (MiB)") }
@@ -129,7 +129,7 @@ struct BatchCommand: ParsableCommand {
             runner = try BatchRunner(
                 pipeline: try makePipeline(try configOptions.store()),
                 options: BatchOptions(
-                    outputRoot: outputURL, outputRootDisplay: output, job: job.map { URL(fileURLWithPath: $0) }, jobDisplay: job, jobs: jobs, force: force,
+                    outputRoot: outputURL, outputRootDisplay: output, job: job.map { URL(fileURLWithPath: $0) }, jobDisplay: job, jobs: jobs ?? 0, force: force,
                     shard: shardSlice,
                     isolation: .workers(
                         executable: BatchWorkerCommand.executable, arguments: BatchWorkerCommand.arguments(config: configOptions.config),
@@ -227,7 +227,9 @@ final class BatchProgress: Sendable {
             let remaining = rate > 0 ? Double(total - c.done) / rate : 0
             let seconds = Int(exactly: min(remaining, 359_999).rounded(.down)) ?? 0
             let eta = String(format: "%d:%02d", seconds / 60, seconds % 60)
-            let line = "[\(c.done)/\(total)] failed \(c.failed), skipped \(c.skipped), \(String(format: "%.1f", rate)) sessions/s, ETA \(eta)"
+            // Before any session is mapped (all skipped so far) there is no rate to show, nor an ETA from it.
+            let speed = mapped > 0 ? ", \(String(format: "%.1f", rate)) sessions/s, ETA \(eta)" : ""
+            let line = "[\(c.done)/\(total)] failed \(c.failed), skipped \(c.skipped)\(speed)"
             let due = live || elapsed - c.lastPrinted >= 5 || c.done == total
             if due && !live { c.lastPrinted = elapsed }
             return (line, due)

@@ -16,7 +16,7 @@ struct MapCommand: ParsableCommand {
 
             Each output is validated against aind-data-schema 2.9.2 first: with the job's raise_if_invalid true (the default) an invalid output is refused; with false it is written and its problems reported.
 
-            Exit status: 0 written; 1 bad input, settings or job, or an invalid output (every problem printed, located; nothing written).
+            Exit status: 0 written; 1 bad input, settings or job, or an invalid output (every problem printed, located; nothing written); 2 usage, or a path given (--input, --job) that does not exist.
 
             Examples:
               rigmap map --mapper fiber --input fip.json --job job.yaml --output out/
@@ -42,6 +42,7 @@ struct MapCommand: ParsableCommand {
             printError("error: --\(output.isEmpty ? "output" : "input") must name a \(output.isEmpty ? "folder" : "file or folder")")
             throw ExitCode(2)
         }
+        try requireExisting(input, jobOptions.job)
         do {
             try execute()
         } catch {

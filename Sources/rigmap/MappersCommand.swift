@@ -39,8 +39,10 @@ struct MappersCommand: ParsableCommand {
             print(JSONWriter.referenceString(["mappers": .object(mappers)], indent: 2))
             return
         }
+        // One column width for every row: the longest NAME@VERSION plus two spaces (at least 16).
+        let width = max(16, (registry.all.map(\.identity.description.count).max() ?? 0) + 2)
         for entry in registry.all {
-            let id = entry.identity.description.padding(toLength: max(16, entry.identity.description.count + 2), withPad: " ", startingAt: 0)
+            let id = entry.identity.description.padding(toLength: width, withPad: " ", startingAt: 0)
             print("\(id)modalities: \(entry.modalities.joined(separator: ", "))  inputs: \(entry.inputs.map(\.pattern).joined(separator: ", "))")
             if !entry.summary.isEmpty { print("    \(entry.summary)") }
         }

@@ -32,6 +32,7 @@ struct ResolveCommand: ParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
 
     func run() throws {
+        try requireExisting(jobOptions.job)
         do {
             try execute()
         } catch {

@@ -27,6 +27,15 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
+/// Exit 2, naming the path, when a file or folder named on the command line does not exist: every command exits 2
+/// for a missing input path (README, "Exit codes").
+func requireExisting(_ paths: String?...) throws {
+    for case let path? in paths where !path.isEmpty && !FileManager.default.fileExists(atPath: path) {
+        printError("\(path): error: no such file or folder")
+        throw ExitCode(2)
+    }
+}
+
 /// Prints every diagnostic to standard error and exits with `code`.
 func fail(_ error: DiagnosticError, code: Int32 = 1) -> ExitCode {
     for diagnostic in error.diagnostics { printError(diagnostic.description) }

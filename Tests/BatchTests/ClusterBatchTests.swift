@@ -29,7 +29,8 @@ import Testing
             export RIGMAP_SHARD_COUNT=4
             status=0
             /opt/rigmap/bin/rigmap batch --manifest '/data/lab sessions/all.tsv' --output /shared/out --job /data/job.yaml \\
-              --shard auto --jobs "${SLURM_CPUS_PER_TASK:-0}" --session-timeout 600 --session-memory 4096 || status=$?
+              --shard auto ${SLURM_CPUS_PER_TASK:+--jobs "$SLURM_CPUS_PER_TASK"} --session-timeout 600 --session-memory \\
+              4096 || status=$?
             # 3: some sessions failed. The shard finished (its report and catalog say which), so the task succeeds.
             if [ "$status" -eq 3 ]; then exit 0; fi
             exit "$status"
@@ -89,7 +90,9 @@ import Testing
                 "/data/my configs", "--shard", "auto", "--jobs", "8", "--session-timeout", "600", "--session-memory", "4096", "--force",
             ])
         #expect(try run(exit: 2, cpus: nil) == 2)
-        #expect(try String(contentsOf: folder.appendingPathComponent("arguments"), encoding: .utf8).contains("--jobs\n0\n"))
+        // Without SLURM_CPUS_PER_TASK the task passes no --jobs (rigmap then uses every core); never --jobs 0.
+        let unset = try String(contentsOf: folder.appendingPathComponent("arguments"), encoding: .utf8)
+        #expect(!unset.contains("--jobs") && unset.contains("auto\n--session-timeout\n"))
         // What the task's rigmap makes of those variables: shard 3 of 4 (not 2 of 2, as the array's own count says).
         let environment = ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "2", "SLURM_ARRAY_TASK_MIN": "1", "RIGMAP_SHARD_COUNT": "4"]
         let choice = try BatchPlan.parseShard("auto", environment: environment)

@@ -190,7 +190,18 @@ let pinned1_0 = "mappers:\n  probe:\n    version: 1.0.0\n"
         let found = failure { _ = try resolver().resolve(.init(job: try job("mappers:\n  probe:\n    settings:\n      gian: 2\n"))) }
         #expect(found.count == 1)
         #expect(found.first?.message.contains("unknown key 'gian'") == true)
-        #expect(found.first.map { "\($0.location?.file ?? ""):\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == "job.yaml:4:13")
+        #expect(found.first.map { "\($0.location?.file ?? ""):\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == "job.yaml:4:7")
+    }
+
+    /// A misspelt key is reported where the key is written, not where its value starts (here, on the next line).
+    @Test func aMisspeltKeyIsReportedAtTheKey() {
+        let yaml = "timezone: America/Los_Angeles\nmappers:\n  fiber:\n    version: 1.4.0\n  behavior:\n    setings:\n      location: \"447\"\n"
+        let found = failure { _ = try JobConfig.parse(yaml: yaml, file: "job.yaml") }
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("unknown key 'mappers.behavior.setings'") == true)
+        #expect(found.first.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == "6:5")
+        let top = failure { _ = try JobConfig.parse(yaml: "mapers:\n  fiber: {}\n", file: "job.yaml") }
+        #expect(top.first.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == "1:1")
     }
 
     @Test func malformedJobYAMLGivesLineAndColumn() {

@@ -34,6 +34,7 @@ struct SpimMapping {
                 "the folder name '\(folderName)' is not SmartSPIM_<subject>_<YYYY-MM-DD_HH-MM-SS>: the subject and the start time are unknown",
                 at: input.location(folderPath.isEmpty ? "." : folderPath))
         }
+        try checkRequiredSettings(name, at: input.location(folderPath.isEmpty ? "." : folderPath))
         let metadataPath = path(constants.metadataFile)
         guard input.kind(of: metadataPath) == .file else {
             throw DiagnosticError("no \(constants.metadataFile): the tiles, lasers and voxel size are unknown", at: input.location(metadataPath))
@@ -44,6 +45,31 @@ struct SpimMapping {
         return try DiagnosticError.building {
             try document(name: name, metadata: metadata, channels: channels, start: start, end: end, problems: &problems)
         }
+    }
+
+    /// Every setting the job must give and does not, reported together (one run names them all): the zone of the
+    /// folder stamp, `instrument_id`, `specimen_id` and `chamber_immersion`.
+    func checkRequiredSettings(_ name: SmartSPIMFolderName, at folderLocation: SourceLocation) throws(DiagnosticError) {
+        var missing: [Diagnostic] = []
+        if context.timeZone == nil {
+            missing.append(
+                Diagnostic(
+                    .error,
+                    "the folder stamp \(name.start) is the rig's local time without a zone, and the job declares no timezone; set `timezone:` (the rig's IANA zone) in job.yaml",
+                    at: folderLocation))
+        }
+        if settings.instrumentID == nil {
+            missing.append(Diagnostic(.error, "the instrument id is unknown (the files do not say it); set mappers.spim.settings.instrument_id"))
+        }
+        if settings.specimenID == nil {
+            missing.append(
+                Diagnostic(.error, "aind-data-schema requires a specimen_id for SPIM and the files do not say it; set mappers.spim.settings.specimen_id"))
+        }
+        if settings.chamberImmersion == nil {
+            missing.append(
+                Diagnostic(.error, "aind-data-schema requires the chamber immersion; set mappers.spim.settings.chamber_immersion {medium, refractive_index}"))
+        }
+        if !missing.isEmpty { throw DiagnosticError(missing) }
     }
 
     // MARK: Time

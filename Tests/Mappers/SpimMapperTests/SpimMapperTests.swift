@@ -104,6 +104,28 @@ func warned(_ warnings: [Diagnostic], _ text: String) -> Bool { warnings.contain
         #expect(problems.contains { $0.message.contains("the job declares no timezone") && $0.location?.file?.contains("SmartSPIM_000000_2024-05-01_10-00-00") == true })
     }
 
+    /// A job missing several required settings hears of all of them in one run, not one per run.
+    @Test func everyMissingRequiredSettingIsReportedAtOnce() {
+        var job = sampleJob.replacingOccurrences(of: "timezone: America/Los_Angeles\n", with: "")
+        for line in ["      specimen_id: 000000-BRN00000148\n", "      chamber_immersion: {medium: Cargille Oil 1.5200, refractive_index: 1.5182}\n"] {
+            job = job.replacingOccurrences(of: line, with: "")
+        }
+        let problems = thrownDiagnostics { _ = try mapSpim(spimFixtures.appendingPathComponent("SmartSPIM_000000_2024-05-01_10-00-00"), job: job) }
+        #expect(problems.filter { $0.severity == .error }.count == 3, "\(problems)")
+        #expect(problems.contains { $0.message.contains("set `timezone:`") })
+        #expect(problems.contains { $0.message.contains("mappers.spim.settings.specimen_id") })
+        #expect(problems.contains { $0.message.contains("mappers.spim.settings.chamber_immersion") })
+        #expect(!problems.contains { $0.message.contains("instrument_id") })
+        // Without the instrument id too: four.
+        let four = thrownDiagnostics {
+            _ = try mapSpim(
+                spimFixtures.appendingPathComponent("SmartSPIM_000000_2024-05-01_10-00-00"),
+                job: job.replacingOccurrences(of: "      instrument_id: 440_SmartSPIM1_20240327\n", with: ""))
+        }
+        #expect(four.filter { $0.severity == .error }.count == 4, "\(four)")
+        #expect(four.contains { $0.message.contains("mappers.spim.settings.instrument_id") })
+    }
+
     /// A run from the evening to after midnight, the date in the ASI line carrying the day.
     @Test func aRunAcrossMidnight() throws {
         let session = try SpimSession(name: "SmartSPIM_000000_2024-05-01_20-47-00")
