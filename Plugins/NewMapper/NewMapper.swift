@@ -228,17 +228,69 @@ struct Scaffold {
 
             """
         let readme = """
-            # \(module) — \(prefix) rig
+            # \(module) — \(prefix) rig (`\(name)@0.1.0`)
 
-            Maps `\(name).json` (`subject_id`, `instrument_id`, `start_time`, `end_time`, optional `experimenters`) to an
-            aind-data-schema Acquisition, written as `acquisition_\(name).json`.
+            Maps a `\(name).json` file written by the \(prefix) rig to an aind-data-schema 2.9.2 Acquisition,
+            `acquisition_\(name).json`:
+
+            ```sh
+            rigmap map --mapper \(name) --input \(name).json --job job.yaml --output OUT
+            ```
+
+            In `rigmap gather` the mapper claims every file named `\(name).json` in the session (`inputs` in
+            `\(module).swift`); its acquisition is merged with the other mappers' documents. `rigmap mappers` lists it.
+
+            ## What is read
+
+            `\(name).json`, one JSON object:
+
+            | field | required | becomes |
+            |---|---|---|
+            | `subject_id` | yes, a string | `subject_id` |
+            | `instrument_id` | yes, a string | `instrument_id` (the instrument document must use the same id) |
+            | `start_time` | yes, ISO 8601 | `acquisition_start_time`, the data stream's start; without a UTC offset it takes the job's `timezone` |
+            | `end_time` | yes, ISO 8601 | `acquisition_end_time`, the data stream's end |
+            | `experimenters` | no, a list of strings | `experimenters` (else the setting below) |
+
+            Every missing or mistyped field is reported at once, each with its JSON path; nothing is written then.
+
+            ## What is written
+
+            `acquisition_\(name).json`: one data stream (modality `behavior`) from `start_time` to `end_time`, no
+            devices or configurations yet, `acquisition_start_tz` derived from the start's zone. No instrument: a rig that
+            can describe itself should also return an `.instrument` document (see `BehaviorMapper` or `EcephysMapper`).
+
+            ## Settings (`mappers.\(name).settings` in job.yaml)
+
+            | setting | default (`MapperConfigs/\(name)/0.1.0.yaml`) | meaning |
+            |---|---|---|
+            | `acquisition_type` | `\(prefix) session` | the acquisition's `acquisition_type` |
+            | `experimenters` | `null` | used when the file names none |
+
+            An unknown setting is an error at its `file:line:column`. The version's fixed values go in `constants:` of the
+            same file (empty for now); `rigmap resolve --job job.yaml --explain` shows where each setting came from.
+
+            ## Tests and fixtures
+
+            `swift test --filter \(prefix)MapperTests` maps `Tests/Mappers/\(module)Tests/Fixtures/\(name).json` and checks
+            the fields above, and checks that a file missing its fields names each one. Put real files from the rig (made
+            small) beside it, and add a call to MapperTesting's `checkAdapterConformance`, which every shipped adapter's
+            tests make (`Docs/WritingARigAdapter.md`, "Fixtures and tests").
+
+            ## Before the first real version
+
+            This is the scaffold `swift package new-mapper --name \(name)` wrote. To make it the rig's adapter:
+            1. Describe the rig's real files in "What is read" (a spec in `Docs/specs/` if the format is involved) and
+               replace `inputs` with patterns that match them.
+            2. Replace the mapping with the real one: devices and configurations in the data stream, the right modality,
+               an instrument if the rig can describe itself. Keep every value a version fixes in `constants:`.
+            3. Add fixtures of real files and tests for every field and every way the input can be wrong.
+            4. Release it as `1.0.0`: a new type and config beside this one; once released, a version's output never
+               changes (a change is a new version). See `Docs/WritingARigAdapter.md`.
 
             | version | notes |
             |---|---|
-            | `\(name)@0.1.0` | scaffolded by `new-mapper`; replace the mapping with the rig's real one |
-
-            Settings (`mappers.\(name).settings`): `acquisition_type`, `experimenters`; defaults in
-            `MapperConfigs/\(name)/0.1.0.yaml`. Fixtures: `Tests/Mappers/\(module)Tests/Fixtures/`.
+            | `\(name)@0.1.0` | scaffolded by `new-mapper` |
 
             """
         return [

@@ -41,7 +41,7 @@ public enum BatchReport {
     }
 
     /// The summary table: sessions by status, with the ones skipped as unchanged, then every session that is not ok
-    /// with its errors (up to three each; `batch_report.json` has them all).
+    /// with its errors (up to five each, then how many more; `batch_report.json` has them all).
     public static func summary(_ results: [BatchSessionResult], seconds: Double) -> String {
         var lines: [String] = []
         lines.append("status          sessions  skipped (unchanged)")
@@ -65,8 +65,8 @@ public enum BatchReport {
             for result in failed.prefix(20) {
                 let errors = result.skipped ? result.entry.diagnostics : result.diagnostics.filter { $0.severity == .error }.map(\.description)
                 lines.append("  \(result.session.display): \(result.status.name)\(result.skipped ? " (skipped: \(result.entry.attempts) attempts on these inputs)" : "")")
-                for error in errors.prefix(3) { lines.append("    \(error)") }
-                if errors.count > 3 { lines.append("    … and \(errors.count - 3) more") }
+                for error in errors.prefix(5) { lines.append("    \(error)") }
+                if errors.count > 5 { lines.append("    … and \(errors.count - 5) more (batch_report.json lists every one)") }
             }
             if failed.count > 20 { lines.append("  … and \(failed.count - 20) more sessions (batch_report.json has them all)") }
         }

@@ -114,8 +114,8 @@ public enum ShardMerge {
             for session in failed.prefix(20) {
                 lines.append("  \(session["session"]?.stringValue ?? session["name"]?.stringValue ?? "?"): \(session["status"]?.stringValue ?? "?")")
                 let errors = (session["diagnostics"]?.arrayValue ?? []).compactMap(\.stringValue)
-                for error in errors.prefix(3) { lines.append("    \(error)") }
-                if errors.count > 3 { lines.append("    … and \(errors.count - 3) more") }
+                for error in errors.prefix(5) { lines.append("    \(error)") }
+                if errors.count > 5 { lines.append("    … and \(errors.count - 5) more (batch_report.json lists every one)") }
             }
             if failed.count > 20 { lines.append("  … and \(failed.count - 20) more sessions (batch_report.json has them all)") }
         }
