@@ -296,3 +296,38 @@ extension Composer.Outcome {
         #expect(streams[1] == external)
     }
 }
+
+/// Refusals say what to change: both values of a key field, and what a duplicated device is.
+@Suite struct RefusalMessageTests {
+    @Test func aDifferingGlobalCoordinateSystemShowsBothValuesWhereTheyDiffer() throws {
+        guard case .object(var other) = instrument("B") else {
+            Issue.record("instrument() is not an object")
+            return
+        }
+        other["global_coordinate_system"] = ["object_type": "Coordinate system", "name": "SPIM_RPI"]
+        let outcome = merge(instrument("A"), .object(other))
+        let conflict = try #require(outcome.conflicts.first { $0.field == "global_coordinate_system" })
+        #expect(conflict.message == "global coordinate system differs (at name): \"BREGMA_ARI\" in 1.json, \"SPIM_RPI\" in 2.json; both documents must give the same value")
+        let acquisitions = merge(acquisition("A", subject: "1"), acquisition("A", subject: "2"))
+        #expect(acquisitions.conflicts.first { $0.field == "subject_id" }?.message.contains("\"1\" in 1.json, \"2\" in 2.json") == true)
+    }
+
+    /// A patch cord in both instruments: named with its type, identical or where it differs, how to resolve it, and
+    /// no word about clock generators (it is no Harp device).
+    @Test func aDuplicatedPatchCordSaysWhatItIsAndHowToResolveIt() throws {
+        let cord = device("Patch Cord 0", type: "Fiber patch cord", extra: [("core_diameter", 200)])
+        let same = merge(instrument("A", components: [cord]), instrument("B", components: [cord]))
+        let identical = try #require(same.conflicts.first { $0.kind == .sharedDevice })
+        #expect(identical.message.hasPrefix("device 'Patch Cord 0' is in both 1.json (Fiber patch cord) and 2.json (Fiber patch cord)"))
+        #expect(identical.message.contains("the two descriptions are identical"))
+        #expect(identical.message.contains("rename one"))
+        #expect(!identical.message.contains("clock generator"))
+        let thicker = device("Patch Cord 0", type: "Fiber patch cord", extra: [("core_diameter", 400)])
+        let differs = try #require(merge(instrument("A", components: [cord]), instrument("B", components: [thicker])).conflicts.first { $0.kind == .sharedDevice })
+        #expect(differs.message.contains("the descriptions differ (core_diameter: 200 in 1.json, 400 in 2.json)"))
+        // A Harp device that is not a shared clock generator is told about the one exception.
+        let harp = device("Harp Behavior", type: "Harp device")
+        let harpConflict = try #require(merge(instrument("A", components: [harp]), instrument("B", components: [harp])).conflicts.first { $0.kind == .sharedDevice })
+        #expect(harpConflict.message.contains("is_clock_generator: true"))
+    }
+}

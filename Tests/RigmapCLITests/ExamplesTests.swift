@@ -116,4 +116,25 @@ import Testing
         #expect(result.stderr.contains("set mappers.spim.settings.chamber_immersion"))
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("acquisition_spim.json").path))
     }
+
+    /// Without fiber's `instrument:` setting the photometry rig has no instrument, so the acquisition's id
+    /// (447-BEH-1_FIP_1) is not the instrument's (447-BEH-1): the message names the file and the setting to set.
+    @Test func anInstrumentIdMismatchNamesTheSettingThatFixesIt() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let lines = try String(contentsOf: ExamplesTests.examples.appendingPathComponent("vr-foraging-session/job.yaml"), encoding: .utf8)
+            .components(separatedBy: "\n")
+        // Everything up to fiber's `instrument:` block.
+        let job = lines.prefix { !$0.contains("instrument:") }.joined(separator: "\n") + "\n"
+        try job.write(to: folder.appendingPathComponent("job.yaml"), atomically: true, encoding: .utf8)
+        let result = try rigmap([
+            "gather", ExamplesTests.examples.appendingPathComponent("vr-foraging-session").path, "--job", folder.appendingPathComponent("job.yaml").path,
+            "--output", folder.appendingPathComponent("out").path,
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("instrument_id in acquisition (447-BEH-1_FIP_1) does not match the instrument's (447-BEH-1)"))
+        #expect(result.stderr.contains("acquisition_fiber.json says 'FIP_1' but no instrument file does"))
+        #expect(result.stderr.contains("set the fiber mapper's `instrument:` setting (mappers.fiber.settings.instrument in job.yaml"))
+    }
 }
