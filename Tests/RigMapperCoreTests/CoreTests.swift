@@ -85,7 +85,8 @@ func diagnostics(_ body: () throws -> Void) -> [Diagnostic] { thrownDiagnostics(
         let bad = try ConfigValue.parseYAML("count: 5\nlabels: x\ncolour: red\n", file: "job.yaml")
         let found = diagnostics { _ = try entry.run(input, config: config, settings: config.settings.merging(bad), context: MapperContext()) }
         #expect(found.count == 2)
-        #expect(found.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == ["2:9", "3:9"])
+        // Each unknown key is reported where the key is written, not its value.
+        #expect(found.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0)" } == ["2:1", "3:1"])
         #expect(found.first?.message.contains("known: count, label") == true)
     }
 
