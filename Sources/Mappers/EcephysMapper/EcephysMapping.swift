@@ -83,7 +83,16 @@ struct EcephysMapping {
     mutating func documents(problems: inout DiagnosticCollector) throws(DiagnosticError) -> [(kind: DocumentKind, value: JSONValue)] {
         try checkNodes(problems: &problems)
         let (probes, daqs) = inventory(problems: &problems)
-        let spans = try times(problems: &problems)
+        // What the job must give when the files do not say it (the subject, the instrument id), reported together
+        // with a start time the files cannot give, so one run names everything to set.
+        let missing = [subjectProblem(), instrumentIDProblem()].compactMap { $0 }
+        let spans: [ExperimentSpan]
+        do {
+            spans = try times(problems: &problems)
+        } catch {
+            throw DiagnosticError(error.diagnostics + missing)
+        }
+        if !missing.isEmpty { throw DiagnosticError(missing) }
         return try DiagnosticError.building {
             let instrument = try buildInstrument(probes, daqs, spans: spans, problems: &problems)
             let acquisition = try buildAcquisition(probes, daqs, spans: spans, instrumentID: instrument["instrument_id"]?.stringValue, problems: &problems)
@@ -595,12 +604,18 @@ struct EcephysMapping {
         return (nil, settingsFiles.first?.file.settings.operatingSystem)
     }
 
+    /// The error when neither the job nor a settings file gives the instrument id.
+    func instrumentIDProblem() -> Diagnostic? {
+        guard settings.instrumentID == nil, machine().name == nil else { return nil }
+        return Diagnostic(
+            .error, "the instrument id is unknown: no settings file names its MACHINE; set mappers.ecephys.settings.instrument_id",
+            at: settingsFiles.first.map { input.location($0.file.path) })
+    }
+
     func instrumentID(problems: inout DiagnosticCollector) throws(DiagnosticError) -> String {
         if let id = settings.instrumentID { return id }
         guard let machine = machine().name else {
-            throw DiagnosticError(
-                "the instrument id is unknown: no settings file names its MACHINE; set mappers.ecephys.settings.instrument_id",
-                at: settingsFiles.first.map { input.location($0.file.path) })
+            throw DiagnosticError(instrumentIDProblem().map { [$0] } ?? [])
         }
         problems.warning("no instrument_id in the job: the instrument id is the computer's name, '\(machine)'", at: settingsFiles.first.map { input.location($0.file.path) })
         return machine
@@ -736,6 +751,14 @@ struct EcephysMapping {
 
     /// The subject: the job's, else the session folder's name (`700001_2024-03-05_09-04-33`,
     /// `ecephys_700001_2024-03-05_09-04-33`, `<session>_<subject>_<YYYYMMDD>`), nearest folder first.
+    /// The error when neither the job nor a folder name gives the subject.
+    func subjectProblem() -> Diagnostic? {
+        guard settings.subjectID == nil, session.enclosingFolderNames.lazy.compactMap(EcephysMapping.subject(fromFolderName:)).first == nil else { return nil }
+        return Diagnostic(
+            .error,
+            "the subject is unknown: Open Ephys files do not name it and no folder is named <subject>_<YYYY-MM-DD_HH-MM-SS> (folders: \(session.enclosingFolderNames.joined(separator: ", "))); set mappers.ecephys.settings.subject_id")
+    }
+
     func subject(problems: inout DiagnosticCollector) throws(DiagnosticError) -> String {
         let fromFolder = session.enclosingFolderNames.lazy.compactMap(EcephysMapping.subject(fromFolderName:)).first
         if let given = settings.subjectID {
@@ -745,8 +768,7 @@ struct EcephysMapping {
             return given
         }
         guard let fromFolder else {
-            throw DiagnosticError(
-                "the subject is unknown: Open Ephys files do not name it and no folder is named <subject>_<YYYY-MM-DD_HH-MM-SS> (folders: \(session.enclosingFolderNames.joined(separator: ", "))); set mappers.ecephys.settings.subject_id")
+            throw DiagnosticError(subjectProblem().map { [$0] } ?? [])
         }
         problems.warning("no subject_id in the job: subject '\(fromFolder.subject)' is taken from the folder name '\(fromFolder.folder)'")
         return fromFolder.subject

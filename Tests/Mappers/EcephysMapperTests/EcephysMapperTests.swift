@@ -149,6 +149,21 @@ func instant(_ value: JSONValue?) -> Int64? { value?.stringValue.flatMap { try? 
         #expect(mapped.namesAreConsistent())
     }
 
+    /// Neither the subject (no `<subject>_<stamp>` folder) nor the instrument id (no MACHINE) is in the files, and the
+    /// job gives neither: one run names both settings.
+    @Test func everyMissingRequiredSettingIsReportedAtOnce() throws {
+        let copy = try makeTemporaryFolder("ecephys-missing").appendingPathComponent("2025-01-09_23-59-35")
+        try FileManager.default.copyItem(at: fixture("generated/port-names-stale-lf/2025-01-09_23-59-35"), to: copy)
+        let settings = copy.appendingPathComponent("Record Node 101/settings.xml")
+        let text = try String(contentsOf: settings, encoding: .utf8)
+        try text.replacingOccurrences(of: "<MACHINE name=\"W10DT160816\" ", with: "<MACHINE ").write(to: settings, atomically: true, encoding: .utf8)
+        let refusal = thrownDiagnostics { _ = try mapEcephys(copy) }
+        let errors = refusal.filter { $0.severity == .error }
+        #expect(errors.count == 2, "\(refusal)")
+        #expect(errors.contains { $0.message.contains("set mappers.ecephys.settings.subject_id") })
+        #expect(errors.contains { $0.message.contains("set mappers.ecephys.settings.instrument_id") })
+    }
+
     /// Custom port names (scheme 2) with stale CUSTOM_PROBE_NAMES entries, LF line endings, and a folder without the
     /// subject prefix (so the subject must come from the job).
     @Test func portNamesWinOverStaleCustomNamesAndTheSubjectComesFromTheJob() throws {
