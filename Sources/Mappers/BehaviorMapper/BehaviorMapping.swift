@@ -23,6 +23,9 @@ struct BehaviorMapping {
     mutating func documents(problems: inout DiagnosticCollector) throws(DiagnosticError) -> [(kind: DocumentKind, value: JSONValue)] {
         var devices = matchDevices(problems: &problems)
         try chooseClockGenerator(&devices, problems: &problems)
+        // What the job must give when the files do not say it, reported together: one run names every setting to set.
+        let missing = [instrumentIDProblem(), modificationDateProblem()].compactMap { $0 }
+        if !missing.isEmpty { throw DiagnosticError(problems.diagnostics.filter { $0.severity == .error } + missing) }
         return try DiagnosticError.building {
             let instrument = try buildInstrument(devices, problems: &problems)
             let acquisition = try buildAcquisition(devices, problems: &problems)
@@ -259,11 +262,17 @@ struct BehaviorMapping {
             ])
     }
 
+    /// The error when neither the job nor the rig file gives the instrument id.
+    func instrumentIDProblem() -> Diagnostic? {
+        guard settings.instrumentID == nil, session.rig?["rig_name"]?.stringValue == nil else { return nil }
+        return Diagnostic(
+            .error, "the instrument id is unknown: the rig file has no rig_name; set mappers.behavior.settings.instrument_id",
+            at: session.rigPath.map { input.location($0, jsonPath: JSONPath([.key("rig_name")])) } ?? input.location(session.root))
+    }
+
     func buildInstrument(_ devices: [Device], problems: inout DiagnosticCollector) throws -> JSONValue {
         guard let instrumentID = settings.instrumentID ?? session.rig?["rig_name"]?.stringValue else {
-            throw DiagnosticError(
-                "the instrument id is unknown: the rig file has no rig_name; set mappers.behavior.settings.instrument_id",
-                at: session.rigPath.map { input.location($0, jsonPath: JSONPath([.key("rig_name")])) } ?? input.location(session.root))
+            throw DiagnosticError(instrumentIDProblem().map { [$0] } ?? [])
         }
         var components: [JSONValue] = []
         var connections: [JSONValue] = []
@@ -327,11 +336,18 @@ struct BehaviorMapping {
     func modificationDate() throws(DiagnosticError) -> String {
         if let date = settings.modificationDate { return date }
         guard let text = session.session?["date"]?.stringValue, let date = try? Timestamp(parsing: text) else {
-            throw DiagnosticError(
-                "the session has no date to give the instrument's modification_date; set mappers.behavior.settings.modification_date",
-                at: session.sessionPath.map { input.location($0, jsonPath: JSONPath([.key("date")])) } ?? input.location(MapperInput.join(session.root, "Logs")))
+            throw DiagnosticError(modificationDateProblem().map { [$0] } ?? [])
         }
         return date.isoDate
+    }
+
+    /// The error when neither the job nor the session gives a date for the instrument's modification_date.
+    func modificationDateProblem() -> Diagnostic? {
+        if settings.modificationDate != nil { return nil }
+        if let text = session.session?["date"]?.stringValue, (try? Timestamp(parsing: text)) != nil { return nil }
+        return Diagnostic(
+            .error, "the session has no date to give the instrument's modification_date; set mappers.behavior.settings.modification_date",
+            at: session.sessionPath.map { input.location($0, jsonPath: JSONPath([.key("date")])) } ?? input.location(MapperInput.join(session.root, "Logs")))
     }
 
     // MARK: Acquisition

@@ -92,7 +92,7 @@ struct EcephysMapping {
         } catch {
             throw DiagnosticError(error.diagnostics + missing)
         }
-        if !missing.isEmpty { throw DiagnosticError(missing) }
+        if !missing.isEmpty { throw DiagnosticError(problems.diagnostics.filter { $0.severity == .error } + missing) }
         return try DiagnosticError.building {
             let instrument = try buildInstrument(probes, daqs, spans: spans, problems: &problems)
             let acquisition = try buildAcquisition(probes, daqs, spans: spans, instrumentID: instrument["instrument_id"]?.stringValue, problems: &problems)

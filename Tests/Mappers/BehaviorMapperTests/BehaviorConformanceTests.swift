@@ -35,3 +35,20 @@ import Testing
         #expect(errors.first?.location?.file == "session/behavior/Logs")
     }
 }
+
+@Suite struct BehaviorMissingSettingsTests {
+    /// No rig_name (the instrument id) and no session date (the modification date), and the job gives neither: one
+    /// run names both settings.
+    @Test func everyMissingRequiredSettingIsReportedAtOnce() throws {
+        let session = try Session()
+        try session.editLog("rig") { $0["rig_name"] = nil }
+        try session.editLog("session") { $0["date"] = nil }
+        let errors = thrownErrors { _ = try map(session) }
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.contains { $0.message.contains("set mappers.behavior.settings.instrument_id") })
+        #expect(errors.contains { $0.message.contains("set mappers.behavior.settings.modification_date") })
+        // Giving both maps the session.
+        let mapped = try map(session, job: "timezone: America/Los_Angeles\nmappers: {behavior: {settings: {instrument_id: 447-BEH-1, modification_date: \"2025-03-14\"}}}\n")
+        #expect(mapped.instrument["instrument_id"] == "447-BEH-1")
+    }
+}
