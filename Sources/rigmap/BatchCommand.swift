@@ -52,7 +52,7 @@ struct BatchCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where each session's outputs go (OUT_ROOT/<session>/), with the catalog and report.", valueName: "dir"))
     var output: String
 
-    @Option(name: .long, help: ArgumentHelp("Sessions mapped at once (default: the number of cores).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Sessions mapped at once, at least 1 (default: the number of cores).", valueName: "n"))
     var jobs: Int?
 
     @Option(name: .long, help: ArgumentHelp("A file listing the sessions: a folder per line, optionally a tab and its job file.", valueName: "file"))
