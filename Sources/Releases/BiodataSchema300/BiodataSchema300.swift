@@ -12,7 +12,8 @@ import MetadataModel
 /// - Before validation: nothing (the deprecated `coordinate_system` fields are gone: `extra_forbidden`).
 /// - Rules: ``BiodataRules`` (``AindRules`` plus `Code` needing a version or commit hash, duplicate device names as
 ///   errors, transforms checked against their coordinate system's axes).
-/// - Merge: `Acquisition.__add__` / `Instrument.__add__` (the same code as 2.9.2's; no deprecated field to reset),
+/// - Merge: `Acquisition.__add__` / `Instrument.__add__` (the same code as 2.9.2's; no deprecated field to reset; the
+///   merged document's `describedBy` is the model's default, as `__add__` builds a new model without it),
 ///   with RigMapper's strict shared-device rule (see `Composer`).
 /// - Writer: `model_dump_json(indent=3)` (`DataCoreModel.write_standard_file`), as 2.9.2.
 public struct BiodataSchema300: ReleaseDefinition {
@@ -46,10 +47,17 @@ public struct BiodataSchema300: ReleaseDefinition {
     }
 
     public func merge(_ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String, kind: DocumentKind, origins: inout [String: String]) -> MergeStep {
+        var step: MergeStep
         switch kind.mergePolicy {
-        case .instrument: return InstrumentMerge.merge(a, aName, b, bName, origins: &origins, resetsDeprecatedCoordinateSystem: false)
-        case .acquisition: return AcquisitionMerge.merge(a, aName, b, bName, resetsDeprecatedCoordinateSystem: false)
+        case .instrument: step = InstrumentMerge.merge(a, aName, b, bName, origins: &origins, resetsDeprecatedCoordinateSystem: false)
+        case .acquisition: step = AcquisitionMerge.merge(a, aName, b, bName, resetsDeprecatedCoordinateSystem: false)
         }
+        // `__add__` builds a new model without passing `describedBy`: the merged document has the model's default.
+        if case .object(var object) = step.value, let described = try? release.schema(kind).document["properties"]?["describedBy"]?["default"] {
+            object["describedBy"] = described
+            step.value = .object(object)
+        }
+        return step
     }
 
     public func componentNames(ofInstrument instrument: JSONValue) -> [String] { BiodataRules.componentNames(instrument) }
