@@ -115,6 +115,17 @@ func editing(_ value: JSONValue, at path: ArraySlice<JSONPath.Component>, _ edit
         #expect(BiodataRules.duplicateNames(differs).map(\.message) == ["duplicate component names found: ['Cam']"])
     }
 
+    @Test func singleModelValidators() {
+        let rotation: JSONValue = ["a": ["object_type": "Rotation", "angles": [1, 2, 3], "axis_order": "xyw"]]
+        #expect(BiodataRules.models(rotation).map(\.path.description) == ["a.axis_order"])
+        #expect(BiodataRules.models(["a": ["object_type": "Rotation", "axis_order": "ZYX"]]).isEmpty)
+        let image: JSONValue = ["object_type": "Planar image", "planes": [["object_type": "Plane"], ["object_type": "Plane"]]]
+        #expect(BiodataRules.models(image).map(\.path.description) == ["planes"])
+        #expect(BiodataRules.models(["object_type": "Planar image", "planes": [["object_type": "Coupled plane"], ["object_type": "Coupled plane"]]]).isEmpty)
+        #expect(BiodataRules.models(["object_type": "Data asset", "name": .null, "url": ""]).count == 1)
+        #expect(BiodataRules.models(["object_type": "Data asset", "url": "s3://x"]).isEmpty)
+    }
+
     @Test func deprecatedTwoXFieldsAreRefused() throws {
         let document = try fixture("biodata-3.0.0", "fip_ophys_acquisition.json")
         let old = edited(document) { $0["coordinate_system"] = $0["global_coordinate_system"] }

@@ -30,11 +30,11 @@ enum BiodataRules {
     static let transformTypes: Set<String> = ["Translation", "Rotation", "Scale", "Affine"]
 
     static func acquisition(_ doc: JSONValue) -> [ValidationIssue] {
-        AindRules.acquisition(doc) + code(doc) + coordinateSystems(doc)
+        AindRules.acquisition(doc) + models(doc) + coordinateSystems(doc)
     }
 
     static func instrument(_ doc: JSONValue) -> [ValidationIssue] {
-        AindRules.instrument(doc, componentNames: componentNames, warnsOfDuplicates: false) + duplicateNames(doc) + code(doc) + coordinateSystems(doc)
+        AindRules.instrument(doc, componentNames: componentNames, warnsOfDuplicates: false) + duplicateNames(doc) + models(doc) + coordinateSystems(doc)
     }
 
     /// `Instrument.get_component_names()`: the names of every device and assembly in the components' tree, then the
@@ -88,8 +88,13 @@ enum BiodataRules {
         return [ValidationIssue(at: JSONPath([.key("components")]), "duplicate component names found: [\(list)]")]
     }
 
-    /// `Code`: a `commit_hash` or a `version` (truthy) is required.
-    static func code(_ doc: JSONValue) -> [ValidationIssue] {
+    /// The validators of single models that ``AindRules`` does not apply (the last three are in aind-data-schema 2.9.2's
+    /// models too, where RigMapper's 2.9.2 rules leave them out, unchanged):
+    /// - `Code`: a `commit_hash` or a `version` (truthy) is required;
+    /// - `Rotation.axis_order`: only the letters x, y, z (either case), at least one;
+    /// - `PlanarImage` (and `PlanarImageStack`): more than one plane only when every one is a coupled plane;
+    /// - `DataAsset`: a `name` or a `url`.
+    static func models(_ doc: JSONValue) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         var stack: [JSONPath.Component] = []
         func walk(_ value: JSONValue) {
@@ -101,8 +106,25 @@ enum BiodataRules {
                     stack.removeLast()
                 }
             case .object(let object):
-                if object["object_type"]?.stringValue == "Code", !(object["commit_hash"]?.isTruthy ?? false), !(object["version"]?.isTruthy ?? false) {
-                    issues.append(ValidationIssue(at: JSONPath(stack), "either commit_hash or version must be provided for Code to ensure reproducibility"))
+                switch object["object_type"]?.stringValue {
+                case "Code"?:
+                    if !(object["commit_hash"]?.isTruthy ?? false), !(object["version"]?.isTruthy ?? false) {
+                        issues.append(ValidationIssue(at: JSONPath(stack), "either commit_hash or version must be provided for Code to ensure reproducibility"))
+                    }
+                case "Rotation"?:
+                    if let order = object["axis_order"]?.stringValue, order.isEmpty || !order.allSatisfy({ "xyzXYZ".contains($0) }) {
+                        issues.append(ValidationIssue(at: JSONPath(stack + [.key("axis_order")]), "axis_order must only contain axis characters (x, y, z), got '\(order)'"))
+                    }
+                case "Planar image"?, "Planar image stack"?:
+                    let planes = object["planes"]?.arrayValue ?? []
+                    if planes.count > 1, planes.contains(where: { $0["object_type"]?.stringValue != "Coupled plane" }) {
+                        issues.append(ValidationIssue(at: JSONPath(stack + [.key("planes")]), "for single-plane optical physiology only a single Plane should be in planes"))
+                    }
+                case "Data asset"?:
+                    if !(object["name"]?.isTruthy ?? false), !(object["url"]?.isTruthy ?? false) {
+                        issues.append(ValidationIssue(at: JSONPath(stack), "either 'name' or 'url' must be provided for a data asset"))
+                    }
+                default: break
                 }
                 for (key, member) in object where member.isContainer {
                     stack.append(.key(key))
