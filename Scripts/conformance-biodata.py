@@ -3,9 +3,9 @@
 Validation: seeded mutations of the biodata-schema 3.0.0 fixtures (Tests/ReleasesTests/Fixtures/biodata-3.0.0, made
 from the aind-data-schema 2.9.2 examples by Scripts/make-biodata-fixtures.py): the mutations of Scripts/conformance.py
 plus 3.0.0's own rules (a `Code` without version or commit hash, a transform with one value too few or too many for
-its coordinate system, a device given another device's name, a deprecated 2.x field put back). Each is labelled by
-the reference (`Model.model_validate_json`); `rigmap validate --json` runs on all of them in one process (the release
-told from schema_version); the agreement is printed.
+its coordinate system, a device given another device's name, a deprecated 2.x field put back, a rotation's axis
+order). Each is labelled by the reference (`Model.model_validate_json`); `rigmap validate --json` runs on all of them
+in one process (the release told from schema_version); the agreement is printed.
 
 Merge: each acquisition fixture is merged with itself (also with its subject_details left out of the second), and
 each fixture with two or more data streams (acquisitions) or components
@@ -84,7 +84,7 @@ def mutate(doc):
     all_paths = [p for p, _ in paths(doc) if p and p != ("object_type",)]
     kind = rng.choice(["remove_field", "deep_delete", "wrong_type", "bad_enum", "impossible_date", "dangling_connection",
                        "remove_modality_device", "unknown_field", "boolean_number", "nested_object_type",
-                       "code_without_version", "transform_axes", "duplicate_device_name", "deprecated_field"])
+                       "code_without_version", "transform_axes", "duplicate_device_name", "deprecated_field", "axis_order"])
     if kind == "remove_field":
         top = [p for p in all_paths if len(p) == 1]
         p = rng.choice(top)
@@ -181,6 +181,11 @@ def mutate(doc):
             return None
         a, b = rng.sample(named, 2)
         get(doc, b)["name"] = get(doc, a)["name"]
+    elif kind == "axis_order":
+        rotations = [p for p, v in paths(doc) if isinstance(v, dict) and v.get("object_type") == "Rotation"]
+        if not rotations:
+            return None
+        get(doc, rng.choice(rotations))["axis_order"] = rng.choice(["", "xyw", "ZYX", "zx", "x y"])
     elif kind == "deprecated_field":
         objects = [p for p, v in paths(doc) if isinstance(v, dict) and "object_type" in v]
         p = rng.choice(objects)
