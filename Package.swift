@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "AindSchemas", targets: ["AindSchemas"]),
         .library(name: "MapperKit", targets: ["MapperKit"]),
         .library(name: "RigMapperCore", targets: ["RigMapperCore"]),
+        .library(name: "Releases", targets: ["Releases"]),
         .library(name: "Validation", targets: ["Validation"]),
         .library(name: "Composer", targets: ["Composer"]),
         .library(name: "Resolver", targets: ["Resolver"]),
@@ -97,10 +98,13 @@ let package = Package(
                 .product(name: "Version", package: "Version"),
             ]
         ),
-        .target(name: "Composer", dependencies: ["MetadataModel", "AindSchemas"]),
-        .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas"]),
+        // Schema releases, one folder each (`Releases/AindDataSchema292`, `Releases/BiodataSchema300`), registered in
+        // `SchemaReleases.registered`: model dialect, model rules, merge semantics, compatibility check, writer.
+        .target(name: "Releases", dependencies: ["MetadataModel", "AindSchemas"]),
+        .target(name: "Composer", dependencies: ["MetadataModel", "AindSchemas", "Releases"]),
+        .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas", "Releases"]),
         // Map one input, gather one session: resolve → run → validate → compose → cross-check → one atomic write.
-        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "AindSchemas", "MetadataModel"]),
+        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "Releases", "AindSchemas", "MetadataModel"]),
         // Many sessions: plan, shards, bounded parallel gathers, the SQLite catalog (GRDB), batch_report.json.
         .target(
             name: "Batch",
@@ -125,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Batch", "Report",
+                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Releases", "Batch", "Report",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -144,6 +148,9 @@ let package = Package(
             dependencies: ["Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version")]
         ),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ReleasesTests", dependencies: ["Releases", "Validation", "Composer", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "ComposerTests", dependencies: ["Composer", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "PipelineTests",
