@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "MapperCatalog", targets: ["MapperCatalog"]),
         .library(name: "Batch", targets: ["Batch"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "Upgrade", targets: ["Upgrade"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -99,8 +100,10 @@ let package = Package(
         ),
         .target(name: "Composer", dependencies: ["MetadataModel", "AindSchemas"]),
         .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas"]),
+        // aind-data-schema 2.9.2 documents to biodata-schema 3.0.0 (`rigmap upgrade`, and map/gather with `schema:`).
+        .target(name: "Upgrade", dependencies: ["MetadataModel", "AindSchemas", "MapperKit", "Validation"]),
         // Map one input, gather one session: resolve → run → validate → compose → cross-check → one atomic write.
-        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "AindSchemas", "MetadataModel"]),
+        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "Upgrade", "AindSchemas", "MetadataModel"]),
         // Many sessions: plan, shards, bounded parallel gathers, the SQLite catalog (GRDB), batch_report.json.
         .target(
             name: "Batch",
@@ -125,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Batch", "Report",
+                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Batch", "Report", "Upgrade",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -161,6 +164,11 @@ let package = Package(
                 "Report", "Batch", "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .testTarget(
+            name: "UpgradeTests",
+            dependencies: ["Upgrade", "Pipeline", "Validation", "AindSchemas", "MetadataModel", "RigMapperCore", "MapperTesting"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "RigmapCLITests",
