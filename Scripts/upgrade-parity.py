@@ -10,8 +10,8 @@ transforms.local_frame). Checked for every document:
     model_validate_json(bytes).model_dump_json(indent=3), the standard writer's;
   - refused: upgrade_report.json says why (an error diagnostic);
   - every scalar value of the input is in the output, or its path (or an enclosing one) is named in the report.
-Then the gathers with `schema: biodata-schema@3.0.0` (Scripts/upgrade-parity passes their folders): every document
-is accepted and byte-identical, and each acquisition/instrument pair passes biodata-schema's compatibility check.
+Then the gathers with `schema: biodata-schema@3.0.0` (Scripts/upgrade-parity passes their folders): acquisition.json
+and instrument.json are accepted and byte-identical, and the pair passes biodata-schema's compatibility check.
 Usage: python upgrade-parity.py RIGMAP REPO [GATHER_3_0_0_FOLDER...]
 """
 
@@ -61,7 +61,7 @@ def collect_inputs(work):
         ("fip", "Examples/fip-session", "Examples/fip-session/job.yaml"),
         ("behavior", "Tests/Mappers/BehaviorMapperTests/Fixtures/session", None),
         ("ecephys", "Tests/Mappers/EcephysMapperTests/Fixtures/recording_example", None),
-        ("spim", "Tests/Mappers/SpimMapperTests/Fixtures/SmartSPIM_000000_2024-05-01_10-00-00", None),
+        ("spim", "Tests/Mappers/SpimMapperTests/Fixtures/SmartSPIM_000000_2024-05-01_10-00-00", "Tests/UpgradeTests/Fixtures/jobs/spim-2.9.2.yaml"),
     ]
     for name, session, job in sessions:
         out = os.path.join(work, "gather-" + name)
@@ -157,6 +157,8 @@ def upgrade_all(inputs, work, label, extra):
                     fail(f"{tag}: refused without a reason")
                 if os.path.exists(os.path.join(folder, name)):
                     fail(f"{tag}: refused, yet written")
+                reason = next((d["message"] for d in entry["diagnostics"] if d["severity"] == "error"), "")
+                print(f"  refused {tag}: {reason[:160]}")
                 continue
             data = open(os.path.join(folder, name)).read()
             check_standard(data, tag)
@@ -180,8 +182,12 @@ def upgrade_all(inputs, work, label, extra):
 
 
 def check_gathered(folder):
+    # The final documents are 3.0.0; each mapper's own document beside them (acquisition_<mapper>.json) stays what
+    # the mapper built, aind-data-schema 2.9.2, as rigmap.lock's outputs describe.
     documents = {}
-    for path in sorted(glob.glob(os.path.join(folder, "acquisition*.json")) + glob.glob(os.path.join(folder, "instrument*.json"))):
+    for path in [os.path.join(folder, "acquisition.json"), os.path.join(folder, "instrument.json")]:
+        if not os.path.exists(path):
+            continue
         parsed = check_standard(open(path).read(), os.path.relpath(path, folder) + " in " + folder)
         if parsed is not None:
             documents[os.path.basename(path)] = parsed
