@@ -167,7 +167,7 @@ let package = Package(
         ),
         .testTarget(
             name: "UpgradeTests",
-            dependencies: ["Upgrade", "Pipeline", "Validation", "AindSchemas", "MetadataModel", "RigMapperCore", "MapperTesting"],
+            dependencies: ["Upgrade", "Pipeline", "Resolver", "MapperCatalog", "Validation", "AindSchemas", "MetadataModel", "RigMapperCore", "MapperTesting"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
