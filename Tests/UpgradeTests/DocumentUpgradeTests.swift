@@ -46,7 +46,7 @@ private let bregmaARI =
                 #expect(outcome.document == nil)
             }
         }
-        #expect(upgraded >= 15)
+        #expect(upgraded == 15)
     }
 
     @Test func deprecatedCoordinateSystemBecomesGlobalAndIsReported() throws {
