@@ -62,4 +62,21 @@ import Testing
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("upgrade section 'code' must be a mapping"))
     }
+
+    @Test func batchWritesTheJobsRelease() throws {
+        let root = temporaryFolder()
+        let sessions = root.appendingPathComponent("sessions")
+        try FileManager.default.createDirectory(at: sessions, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("Examples/vr-foraging-session"), to: sessions.appendingPathComponent("s1"))
+        let job = root.appendingPathComponent("job.yaml")
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("Examples/vr-foraging-session/job.yaml"), encoding: .utf8)
+        try (text + "schema: biodata-schema@3.0.0\n").write(to: job, atomically: true, encoding: .utf8)
+        let out = root.appendingPathComponent("out")
+        let result = try rigmap(["batch", sessions.path, "--job", job.path, "--output", out.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try JSONDocument.read(out.appendingPathComponent("s1/acquisition.json"))["schema_version"] == "3.0.0")
+        #expect(try JSONDocument.read(out.appendingPathComponent("s1/instrument.json"))["schema_version"] == "3.0.2")
+        let lock = try String(contentsOf: out.appendingPathComponent("s1/rigmap.lock"), encoding: .utf8)
+        #expect(lock.contains("schema: \"biodata-schema@3.0.0\""))
+    }
 }
