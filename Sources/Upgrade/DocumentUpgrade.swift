@@ -79,8 +79,9 @@ public struct UpgradeOutcome: Sendable {
 /// - the deprecated `coordinate_system` of documents, devices and configurations goes to `global_coordinate_system` /
 ///   `local_coordinate_system` (where 2.9.2's own migration would have put it), `DAQChannel.channel_index` to `port`;
 ///   a value already there unchanged is dropped; a different one is carried into the nearest `notes`;
-/// - fields 3.0.0 no longer has (an `Arena`'s `size`) are carried into the nearest `notes`, or — when no enclosing
-///   model has `notes` — the document is refused unless ``UpgradeSettings/allowLoss``;
+/// - fields 3.0.0 no longer has (an `Arena`'s `size`) are carried into the nearest enclosing `notes` (the document's
+///   own at worst; with ``UpgradeSettings/allowLoss`` they are dropped instead), quoted in the report; a value that
+///   nothing can carry refuses the document unless ``UpgradeSettings/allowLoss``;
 /// - what 3.0.0 requires and 2.9.2 may lack (an instrument's `global_coordinate_system`, a `Code` entry's `version`
 ///   or `commit_hash`) comes from ``UpgradeSettings``, never guessed: without it the document is refused naming the
 ///   field; so is a required field that stays null (an `Arena` without `shape`);
@@ -364,6 +365,11 @@ struct Converter {
             }
         }
         checkUnits(out, path)
+        if !mine.isEmpty && settings.allowLoss {
+            // --allow-loss: what 3.0.0 cannot hold is dropped, quoted in the report, instead of carried into notes.
+            settle(mine, owner: path)
+            mine = []
+        }
         if !mine.isEmpty {
             if properties["notes"] != nil, allowedTypes(properties["notes"] ?? .null).contains("string") {
                 let notesPath = path.appending("notes")
@@ -385,7 +391,7 @@ struct Converter {
     mutating func settle(_ carry: [Carry], owner: JSONPath?) {
         for item in carry {
             if settings.allowLoss {
-                changes.append(UpgradeChange(path: item.path, action: .dropped, from: item.path, to: nil, note: "\(item.reason); no enclosing model has notes; lost (--allow-loss): \(JSONWriter.compactString(item.value))"))
+                changes.append(UpgradeChange(path: item.path, action: .dropped, from: item.path, to: nil, note: "\(item.reason); dropped (--allow-loss), it was \(JSONWriter.compactString(item.value))"))
             } else {
                 problem(item.path, "\(item.reason), and no enclosing model has notes to carry it; refused (--allow-loss drops it, reported)")
             }

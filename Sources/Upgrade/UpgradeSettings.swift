@@ -21,8 +21,8 @@ public struct UpgradeSettings: Sendable, Hashable {
     public var codeCommitHash: String?
     /// `transforms.local_frame`.
     public var transformsLocalFrame = false
-    /// `--allow-loss`: a value 3.0.0 cannot hold and nothing can carry is dropped (and reported) instead of refusing
-    /// the document.
+    /// `--allow-loss`: a value 3.0.0 cannot hold is dropped (quoted in the report) instead of carried into `notes`,
+    /// or instead of refusing the document when nothing can carry it.
     public var allowLoss = false
 
     public init() {}

@@ -13,7 +13,7 @@ struct UpgradeCommand: ParsableCommand {
         discussion: """
             Each upgraded document is written under its own file name in --output, with upgrade_report.json: per document its status (upgraded or refused), every field renamed, moved, defaulted, set, carried or dropped (JSON paths), and the diagnostics. Folders are walked for acquisition*.json and instrument*.json. Inputs are never modified.
 
-            Nothing is lost silently: a value 3.0.0 has no field for is carried into the nearest notes and reported; when no enclosing model has notes the document is refused, unless --allow-loss (then it is dropped and reported). Nothing is invented: what 3.0.0 requires and the 2.9.2 document lacks comes from --set / --settings, else the document is refused naming the field:
+            Nothing is lost silently: a value 3.0.0 has no field for is carried into the nearest enclosing notes (the document's own at worst) and reported; --allow-loss drops it instead, quoted in the report. Nothing is invented: what 3.0.0 requires and the 2.9.2 document lacks comes from --set / --settings, else the document is refused naming the field:
               instrument.global_coordinate_system=JSON   an instrument's frame, when 2.9.2 has null
               code.version=TEXT, code.commit_hash=TEXT   Code entries with neither
               transforms.local_frame=true                mark global transforms sized for their device's local frame as local
@@ -41,7 +41,7 @@ struct UpgradeCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("An upgrade setting: SECTION.KEY=VALUE (VALUE is JSON when it parses, else text). Repeatable.", valueName: "section.key=value"))
     var assignments: [String] = []
 
-    @Flag(name: .long, help: "Drop (and report) values 3.0.0 cannot hold and no notes can carry, instead of refusing the document.")
+    @Flag(name: .long, help: "Drop values 3.0.0 cannot hold (quoted in the report) instead of carrying them into notes.")
     var allowLoss = false
 
     @Option(name: .long, help: ArgumentHelp("Documents upgraded at once (default 1).", valueName: "n"))

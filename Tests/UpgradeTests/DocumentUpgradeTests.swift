@@ -148,6 +148,21 @@ private let bregmaARI =
         #expect(change.to?.description == "components[14].notes")
     }
 
+    @Test func allowLossDropsWhatNotesWouldCarryAndQuotesIt() throws {
+        var document = try example("ephys_instrument.json")
+        let path = JSONPath([.key("components"), .index(14), .key("coordinate_system"), .key("name")])
+        document = try replacing(document, at: path, with: "OTHER_ARI")
+        var settings = UpgradeSettings()
+        settings.allowLoss = true
+        let outcome = DocumentUpgrade.upgrade(document, settings: settings)
+        #expect(outcome.status == .upgraded, "\(outcome.diagnostics)")
+        #expect(outcome.document?["components"]?[14]?["notes"] == document["components"]?[14]?["notes"])
+        let change = try #require(outcome.changes.first { $0.path.description == "components[14].coordinate_system" })
+        #expect(change.action == .dropped)
+        #expect(change.to == nil)
+        #expect(change.note.contains("OTHER_ARI"))
+    }
+
     @Test func documentsThatAreNotTwoNineTwoAreRefused() throws {
         let upgraded = try #require(DocumentUpgrade.upgrade(try example("exaspim_instrument.json")).document)
         let again = DocumentUpgrade.upgrade(upgraded)
