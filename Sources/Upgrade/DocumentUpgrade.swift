@@ -1,4 +1,5 @@
 import AindSchemas
+import Dispatch
 import Foundation
 import MapperKit
 import MetadataModel
@@ -116,7 +117,35 @@ public enum DocumentUpgrade {
                 "schema_version \(version.map { "\"\($0)\"" } ?? "is missing"): only aind-data-schema 2.9.2 \(kind.rawValue)s (schema_version \(expected)) are upgraded",
                 at: JSONPath([.key("schema_version")]), kind: kind)
         }
-        let inputIssues = AindValidator.validate(document, as: kind, release: .standard)
+        let schema: ParsedSchema
+        do {
+            schema = try target.schema(kind)
+        } catch {
+            return refuse("\(error)", kind: kind)
+        }
+        // The 3.0.0 validator compiles on another thread while the input is checked and converted; the input's
+        // validation and the conversion (which does not depend on it) run side by side.
+        AindValidator.prepare([kind], release: target)
+        let validated = Locked<[ValidationIssue]>([])
+        let result = Locked<(JSONValue, Converter)?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                let issues = AindValidator.validate(document, as: kind, release: .standard)
+                validated.withLock { $0 = issues }
+                return
+            }
+            var converter = Converter(schema: schema, kind: kind, settings: settings)
+            var carry: [Converter.Carry] = []
+            var converted = converter.convert(document, schema.document, .root, root: true, carry: &carry)
+            converter.settle(carry, owner: nil)
+            if converter.problems.isEmpty {
+                converted = converter.checkFrames(converted, .root, frame: nil, local: nil)
+                if kind == .instrument { converter.checkComponentNames(converted) }
+            }
+            let done = (converted, converter)
+            result.withLock { $0 = done }
+        }
+        let inputIssues = validated.withLock { $0 }
         // An instrument without any frame: 2.9.2 refuses it too, but the upgrade itself asks for the one field
         // (instrument.global_coordinate_system), so that is what the user is told.
         let frameless = kind == .instrument && (document["global_coordinate_system"] ?? .null).isNull && (document["coordinate_system"] ?? .null).isNull
@@ -126,20 +155,7 @@ public enum DocumentUpgrade {
             outcome.diagnostics += inputErrors.prefix(20).map { Diagnostic(.error, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
             return outcome
         }
-        let schema: ParsedSchema
-        do {
-            schema = try target.schema(kind)
-        } catch {
-            return refuse("\(error)", kind: kind)
-        }
-        var converter = Converter(schema: schema, kind: kind, settings: settings)
-        var carry: [Converter.Carry] = []
-        var converted = converter.convert(document, schema.document, .root, root: true, carry: &carry)
-        converter.settle(carry, owner: nil)
-        if converter.problems.isEmpty {
-            converted = converter.checkFrames(converted, .root, frame: nil, local: nil)
-            if kind == .instrument { converter.checkComponentNames(converted) }
-        }
+        guard let (converted, converter) = result.withLock({ $0 }) else { return refuse("internal: the conversion did not finish", kind: kind) }
         var diagnostics = converter.problems.map { Diagnostic(.error, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
         if diagnostics.isEmpty {
             let issues = AindValidator.validate(converted, as: kind, release: target)
