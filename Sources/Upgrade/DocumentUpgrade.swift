@@ -491,12 +491,42 @@ struct Converter {
     /// biodata-schema 3.0.0's unit rule: a field `x_unit` that is empty requires every field whose name contains `x`
     /// to be null (2.9.2 let a 0 or an empty value through).
     private mutating func checkUnits(_ object: JSONObject, _ path: JSONPath) {
-        for (unitName, unit) in object where unitName.contains("_unit") && !Converter.truthy(unit) {
-            guard let range = unitName.range(of: "_unit", options: .backwards) else { continue }
-            let variable = String(unitName[..<range.lowerBound])
-            for (name, value) in object where name != unitName && name.contains(variable) && !value.isNull {
+        for (unitName, unit) in object where !Converter.truthy(unit) {
+            guard let variable = Converter.unitVariable(unitName) else { continue }
+            for (name, value) in object where name != unitName && !value.isNull && Converter.contains(name, variable) {
                 problem(path.appending(name), "biodata-schema 3.0.0 requires \(unitName) when \(name) is set (\(JSONWriter.compactString(value))); the document has \(JSONWriter.compactString(unit)) and a unit cannot be made up")
                 return
+            }
+        }
+    }
+
+    /// `x` for a field named like `x_unit` (the part before the last `_unit`), `nil` when the name has no `_unit`.
+    static func unitVariable(_ name: String) -> String? {
+        let bytes = Array(name.utf8)
+        let marker = Array("_unit".utf8)
+        guard bytes.count >= marker.count else { return nil }
+        var i = bytes.count - marker.count
+        while i >= 0 {
+            if bytes[i..<(i + marker.count)].elementsEqual(marker) { return String(decoding: bytes[..<i], as: UTF8.self) }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Whether `text` contains `part` (as UTF-8 bytes: Python's `in` on these ASCII field names).
+    static func contains(_ text: String, _ part: String) -> Bool {
+        if part.isEmpty { return true }
+        var text = text
+        var part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                guard haystack.count >= needle.count else { return false }
+                for start in 0...(haystack.count - needle.count) {
+                    var k = 0
+                    while k < needle.count && haystack[start + k] == needle[k] { k += 1 }
+                    if k == needle.count { return true }
+                }
+                return false
             }
         }
     }
