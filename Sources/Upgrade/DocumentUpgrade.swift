@@ -136,7 +136,7 @@ public enum DocumentUpgrade {
             }
             var converter = Converter(schema: schema, kind: kind, settings: settings)
             var carry: [Converter.Carry] = []
-            var converted = converter.convert(document, schema.document, .root, root: true, carry: &carry)
+            var converted = converter.convert(document, schema.document, root: true, carry: &carry)
             converter.settle(carry, owner: nil)
             if converter.problems.isEmpty {
                 converted = converter.checkFrames(converted, .root, frame: nil, local: nil)
@@ -188,6 +188,9 @@ struct Converter {
     let settings: UpgradeSettings
     var changes: [UpgradeChange] = []
     var problems: [Problem] = []
+    /// Where the walk is in the input: pushed and popped as it descends, made into a path only when one is reported.
+    var trail: [JSONPath.Component] = []
+    var path: JSONPath { JSONPath(trail) }
 
     init(schema: ParsedSchema, kind: DocumentKind, settings: UpgradeSettings) {
         self.schema = schema
@@ -240,7 +243,7 @@ struct Converter {
     /// discriminator, else the only member of the value's type, else the one its `object_type` names, else the first
     /// whose fields hold the value's). `nil` when the value is null or no member takes it (a problem is recorded
     /// when a tagged value names no member).
-    private mutating func resolve(_ node: JSONValue, for value: JSONValue, _ path: JSONPath) -> Target? {
+    private mutating func resolve(_ node: JSONValue, for value: JSONValue) -> Target? {
         var current = node
         var name: String?
         for _ in 0..<32 {
@@ -255,13 +258,13 @@ struct Converter {
             let branches = (object["anyOf"] ?? object["oneOf"])?.arrayValue
             guard let branches else { return Converter.isModel(object) ? .model(name: name, definition: object) : .node(object) }
             if value.isNull { return nil }
-            guard let next = pick(branches, discriminator: object["discriminator"], value: value, path) else { return nil }
+            guard let next = pick(branches, discriminator: object["discriminator"], value: value) else { return nil }
             current = next
         }
         return nil
     }
 
-    private mutating func pick(_ branches: [JSONValue], discriminator: JSONValue?, value: JSONValue, _ path: JSONPath) -> JSONValue? {
+    private mutating func pick(_ branches: [JSONValue], discriminator: JSONValue?, value: JSONValue) -> JSONValue? {
         switch value {
         case .object(let object):
             if let discriminator, let property = discriminator["propertyName"]?.stringValue, let mapping = discriminator["mapping"]?.objectValue {
@@ -308,86 +311,110 @@ struct Converter {
 
     // MARK: Conversion
 
-    /// `value` (at `path` of the input) as 3.0.0 holds it under `node`; values no field can hold are added to `carry`.
-    mutating func convert(_ value: JSONValue, _ node: JSONValue, _ path: JSONPath, root: Bool = false, carry: inout [Carry]) -> JSONValue {
+    /// `value` (at ``path`` of the input) as 3.0.0 holds it under `node`; values no field can hold are added to `carry`.
+    mutating func convert(_ value: JSONValue, _ node: JSONValue, root: Bool = false, carry: inout [Carry]) -> JSONValue {
         switch value {
         case .number(let number):
-            // As pydantic writes a number for the field's type: a float field writes floats, a Decimal (number or
-            // text) its text, an int field an integral float as an integer.
-            // A number-or-text field is a Decimal or a float-or-text union, which the schema does not tell apart: the
-            // value stays as the 2.9.2 writer wrote it (the same types in both releases).
-            let types = allowedTypes(node)
-            if types.contains("number") && types.contains("string") { return value }
-            if types.contains("number") && !types.contains("integer") {
-                let double = number.doubleValue
-                return double.isFinite ? .number(JSONNumber(double)) : value
-            }
-            if types.contains("integer") && !types.contains("number") && !number.isInteger, let exact = Int(exactly: number.doubleValue) {
-                return .number(JSONNumber(exact))
-            }
-            return value
+            return Converter.coerce(number, value, allowedTypes(node))
         case .object(let object):
-            if root { return convertModel(object, name: nil, definition: schema.document.objectValue ?? [:], path, carry: &carry) }
-            switch resolve(node, for: value, path) {
+            if root { return convertModel(object, name: nil, definition: schema.document.objectValue ?? [:], carry: &carry) }
+            switch resolve(node, for: value) {
             case .model(let name, let definition)?:
-                return convertModel(object, name: name, definition: definition, path, carry: &carry)
+                return convertModel(object, name: name, definition: definition, carry: &carry)
             case .node(let schemaNode)?:
                 guard let members = schemaNode["additionalProperties"], members.objectValue != nil else { return value }
                 var out = object
-                for (key, member) in object { out[key] = convert(member, members, path.appending(key), carry: &carry) }
+                for (key, member) in object {
+                    trail.append(.key(key))
+                    out[key] = convert(member, members, carry: &carry)
+                    trail.removeLast()
+                }
                 return .object(out)
             case nil:
                 return value
             }
         case .array(let items):
-            guard case .node(let schemaNode)? = resolve(node, for: value, path), let itemNode = schemaNode["items"] else { return value }
+            guard case .node(let schemaNode)? = resolve(node, for: value), let itemNode = schemaNode["items"] else { return value }
+            // The item type, once per list (lists of numbers are long: calibrations, positions).
+            let itemTypes = items.contains { $0.numberValue != nil } ? allowedTypes(itemNode) : []
             var out: [JSONValue] = []
             out.reserveCapacity(items.count)
-            for (i, item) in items.enumerated() { out.append(convert(item, itemNode, path.appending(index: i), carry: &carry)) }
+            for (i, item) in items.enumerated() {
+                if case .number(let number) = item {
+                    out.append(Converter.coerce(number, item, itemTypes))
+                    continue
+                }
+                trail.append(.index(i))
+                out.append(convert(item, itemNode, carry: &carry))
+                trail.removeLast()
+            }
             return .array(out)
         default:
             return value
         }
     }
 
-    private mutating func convertModel(_ object: JSONObject, name: String?, definition: JSONObject, _ path: JSONPath, carry: inout [Carry]) -> JSONValue {
-        let properties = definition["properties"]?.objectValue ?? [:]
+    /// A number as pydantic writes it for a field admitting `types`: a float field writes floats, an int field an
+    /// integral float as an integer. A number-or-text field is a Decimal or a float-or-text union, which the schema does
+    /// not tell apart: the value stays as the 2.9.2 writer wrote it (the same types in both releases).
+    static func coerce(_ number: JSONNumber, _ value: JSONValue, _ types: Set<String>) -> JSONValue {
+        if types.contains("number") && types.contains("string") { return value }
+        if types.contains("number") && !types.contains("integer") {
+            let double = number.doubleValue
+            return double.isFinite ? .number(JSONNumber(double)) : value
+        }
+        if types.contains("integer") && !types.contains("number") && !number.isInteger, let exact = Int(exactly: number.doubleValue) {
+            return .number(JSONNumber(exact))
+        }
+        return value
+    }
+
+    private mutating func convertModel(_ object: JSONObject, name: String?, definition: JSONObject, carry: inout [Carry]) -> JSONValue {
+        let info = modelInfo(name, definition)
+        let properties = info.properties
         var input = object
         var mine: [Carry] = []
         for (key, value) in object where properties[key] == nil {
             input.removeValue(forKey: key)
-            migrateRemoved(key, value, into: &input, properties: properties, model: name ?? kind.objectType, path, carry: &mine)
+            migrateRemoved(key, value, into: &input, properties: properties, model: name ?? kind.objectType, carry: &mine)
         }
         if name == nil { applyDocumentRules(&input, properties: properties) }
-        if name == "Code" { applyCodeRule(&input, path) }
+        if name == "Code" { applyCodeRule(&input) }
 
         var out = JSONObject()
         out.reserveCapacity(properties.count)
-        let required = Set(definition["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        for (key, property) in properties {
-            let fieldPath = path.appending(key)
-            if key == "object_type", let own = property["const"] ?? property["default"] {
+        for (index, (key, property)) in properties.enumerated() {
+            let field = info.fields[index]
+            if field.isObjectType, let own = field.fallback {
                 out[key] = own
-            } else if let value = input[key] {
-                out[key] = convert(value, property, fieldPath, carry: &mine)
-                if value.isNull && required.contains(key) && !allowedTypes(property).contains("null") {
-                    problem(fieldPath, "biodata-schema 3.0.0 requires \(key) (\(name ?? kind.objectType)) and the document has null; it cannot be made up: set it in the 2.9.2 document")
-                }
-            } else if let value = property["default"] {
-                out[key] = value
-                changes.append(UpgradeChange(path: fieldPath, action: .defaulted, from: nil, to: fieldPath, note: "not in the document; 3.0.0's default \(JSONWriter.compactString(value))"))
-            } else {
-                problem(fieldPath, "biodata-schema 3.0.0 requires \(key) (\(name ?? kind.objectType)) and the document lacks it")
+                continue
             }
+            trail.append(.key(key))
+            if let value = input[key] {
+                if case .number(let number) = value {
+                    out[key] = Converter.coerce(number, value, field.types)
+                } else {
+                    out[key] = convert(value, property, carry: &mine)
+                }
+                if value.isNull && field.required && !field.types.contains("null") {
+                    problem(path, "biodata-schema 3.0.0 requires \(key) (\(name ?? kind.objectType)) and the document has null; it cannot be made up: set it in the 2.9.2 document")
+                }
+            } else if let value = field.fallback {
+                out[key] = value
+                changes.append(UpgradeChange(path: path, action: .defaulted, from: nil, to: path, note: "not in the document; 3.0.0's default \(JSONWriter.compactString(value))"))
+            } else {
+                problem(path, "biodata-schema 3.0.0 requires \(key) (\(name ?? kind.objectType)) and the document lacks it")
+            }
+            trail.removeLast()
         }
-        checkUnits(out, path)
+        checkUnits(out)
         if !mine.isEmpty && settings.allowLoss {
             // --allow-loss: what 3.0.0 cannot hold is dropped, quoted in the report, instead of carried into notes.
             settle(mine, owner: path)
             mine = []
         }
         if !mine.isEmpty {
-            if properties["notes"] != nil, allowedTypes(properties["notes"] ?? .null).contains("string") {
+            if info.notesHoldText {
                 let notesPath = path.appending("notes")
                 var lines: [String] = []
                 if let existing = out["notes"]?.stringValue, !existing.isEmpty { lines.append(existing) }
@@ -403,6 +430,38 @@ struct Converter {
         return .object(out)
     }
 
+    /// What the conversion needs of a model's schema, worked out once per model and release (process-wide).
+    struct ModelInfo: Sendable {
+        struct Field: Sendable {
+            var types: Set<String>
+            var required: Bool
+            var isObjectType: Bool
+            /// The constant (`object_type`) or default.
+            var fallback: JSONValue?
+        }
+
+        var properties: JSONObject
+        /// In the order of `properties`.
+        var fields: [Field]
+        var notesHoldText: Bool
+    }
+
+    private static let modelInfos = Memo<String, ModelInfo>()
+
+    private func modelInfo(_ name: String?, _ definition: JSONObject) -> ModelInfo {
+        Converter.modelInfos.value(for: "\(schema.release)/\(kind.rawValue)/\(name ?? "#")") { () -> ModelInfo in
+            let properties = definition["properties"]?.objectValue ?? [:]
+            let required = Set(definition["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            let fields = properties.map { key, property in
+                ModelInfo.Field(
+                    types: allowedTypes(property), required: required.contains(key), isObjectType: key == "object_type",
+                    fallback: key == "object_type" ? (property["const"] ?? property["default"]) : property["default"])
+            }
+            let notes = properties["notes"].map { allowedTypes($0).contains("string") } ?? false
+            return ModelInfo(properties: properties, fields: fields, notesHoldText: notes)
+        }
+    }
+
     /// Values nobody could carry up to a `notes`: lost (with `--allow-loss`) or the document's refusal.
     mutating func settle(_ carry: [Carry], owner: JSONPath?) {
         for item in carry {
@@ -416,7 +475,7 @@ struct Converter {
 
     /// A field 3.0.0's model no longer has: renamed where 2.9.2's own migration points, dropped when null or
     /// already said, else carried.
-    private mutating func migrateRemoved(_ key: String, _ value: JSONValue, into input: inout JSONObject, properties: JSONObject, model: String, _ path: JSONPath, carry: inout [Carry]) {
+    private mutating func migrateRemoved(_ key: String, _ value: JSONValue, into input: inout JSONObject, properties: JSONObject, model: String, carry: inout [Carry]) {
         let from = path.appending(key)
         var target: String?
         switch key {
@@ -470,7 +529,7 @@ struct Converter {
         }
     }
 
-    private mutating func applyCodeRule(_ input: inout JSONObject, _ path: JSONPath) {
+    private mutating func applyCodeRule(_ input: inout JSONObject) {
         guard (input["version"] ?? .null).isNull, (input["commit_hash"] ?? .null).isNull else { return }
         if settings.codeVersion == nil && settings.codeCommitHash == nil {
             problem(
@@ -490,7 +549,7 @@ struct Converter {
 
     /// biodata-schema 3.0.0's unit rule: a field `x_unit` that is empty requires every field whose name contains `x`
     /// to be null (2.9.2 let a 0 or an empty value through).
-    private mutating func checkUnits(_ object: JSONObject, _ path: JSONPath) {
+    private mutating func checkUnits(_ object: JSONObject) {
         for (unitName, unit) in object where !Converter.truthy(unit) {
             guard let variable = Converter.unitVariable(unitName) else { continue }
             for (name, value) in object where name != unitName && !value.isNull && Converter.contains(name, variable) {
