@@ -258,6 +258,15 @@ struct Converter {
             let branches = (object["anyOf"] ?? object["oneOf"])?.arrayValue
             guard let branches else { return Converter.isModel(object) ? .model(name: name, definition: object) : .node(object) }
             if value.isNull { return nil }
+            // A tagged member of a discriminated union, straight to its definition.
+            if let discriminator = object["discriminator"], let property = discriminator["propertyName"]?.stringValue,
+                let tag = value[property]?.stringValue, let ref = discriminator["mapping"]?[tag]?.stringValue, let (found, definition) = definition(ref: ref)
+            {
+                name = found
+                if Converter.isModel(definition) { return .model(name: found, definition: definition) }
+                current = .object(definition)
+                continue
+            }
             guard let next = pick(branches, discriminator: object["discriminator"], value: value) else { return nil }
             current = next
         }
