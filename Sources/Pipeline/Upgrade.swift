@@ -156,7 +156,7 @@ extension Pipeline {
                     unreadable = true
                     outcome = UpgradeOutcome(status: .refused, document: nil, kind: nil, changes: [], diagnostics: error.diagnostics)
                 }
-                let bytes = outcome.document.map { JSONWriter.referenceBytes($0) }
+                let bytes = outcome.bytes ?? outcome.document.map { JSONWriter.referenceBytes($0) }
                 results.withLock { $0[i] = (outcome, bytes, unreadable) }
             }
         }

@@ -64,6 +64,8 @@ public struct UpgradeOutcome: Sendable {
     public var changes: [UpgradeChange]
     /// Why a document was refused (errors) and what else is worth knowing (warnings).
     public var diagnostics: [Diagnostic]
+    /// ``document`` as the standard writer writes it (`JSONWriter.referenceBytes`), when upgraded.
+    public var bytes: [UInt8]?
 
     public init(status: Status, document: JSONValue?, kind: DocumentKind?, changes: [UpgradeChange], diagnostics: [Diagnostic]) {
         self.status = status
@@ -140,7 +142,6 @@ public enum DocumentUpgrade {
             converter.settle(carry, owner: nil)
             if converter.problems.isEmpty {
                 converted = converter.checkFrames(converted, .root, frame: nil, local: nil)
-                if kind == .instrument { converter.checkComponentNames(converted) }
             }
             let done = (converted, converter)
             result.withLock { $0 = done }
@@ -157,15 +158,39 @@ public enum DocumentUpgrade {
         }
         guard let (converted, converter) = result.withLock({ $0 }) else { return refuse("internal: the conversion did not finish", kind: kind) }
         var diagnostics = converter.problems.map { Diagnostic(.error, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
+        var bytes: [UInt8]?
         if diagnostics.isEmpty {
-            let issues = AindValidator.validate(converted, as: kind, release: target)
-            diagnostics += issues.filter { $0.severity != .warning }.prefix(20).map {
-                Diagnostic(.error, "biodata-schema 3.0.0 refuses the upgraded document: \($0.message)", at: SourceLocation(file: file, jsonPath: $0.path))
+            // The result is validated as 3.0.0 while its devices' names are checked and its bytes written.
+            let checked = Locked<(issues: [ValidationIssue], names: [Converter.Problem], bytes: [UInt8])>(([], [], []))
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                if part == 0 {
+                    let issues = AindValidator.validate(converted, as: kind, release: target)
+                    checked.withLock { $0.issues = issues }
+                    return
+                }
+                var names = Converter(schema: schema, kind: kind, settings: settings)
+                if kind == .instrument { names.checkComponentNames(converted) }
+                let problems = names.problems
+                let written = JSONWriter.referenceBytes(converted)
+                checked.withLock {
+                    $0.names = problems
+                    $0.bytes = written
+                }
+            }
+            let (issues, names, written) = checked.withLock { $0 }
+            diagnostics += names.map { Diagnostic(.error, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
+            if names.isEmpty {
+                diagnostics += issues.filter { $0.severity != .warning }.prefix(20).map {
+                    Diagnostic(.error, "biodata-schema 3.0.0 refuses the upgraded document: \($0.message)", at: SourceLocation(file: file, jsonPath: $0.path))
+                }
             }
             diagnostics += issues.filter { $0.severity == .warning }.map { Diagnostic(.warning, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
+            bytes = written
         }
         let refused = diagnostics.contains { $0.severity == .error }
-        return UpgradeOutcome(status: refused ? .refused : .upgraded, document: refused ? nil : converted, kind: kind, changes: converter.changes, diagnostics: diagnostics)
+        var outcome = UpgradeOutcome(status: refused ? .refused : .upgraded, document: refused ? nil : converted, kind: kind, changes: converter.changes, diagnostics: diagnostics)
+        outcome.bytes = refused ? nil : bytes
+        return outcome
     }
 }
 
