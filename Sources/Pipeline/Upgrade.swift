@@ -138,7 +138,7 @@ extension Pipeline {
         let results = Locked<[(UpgradeOutcome, [UInt8]?, Bool)?]>(Array(repeating: nil, count: files.count))
         let next = Locked<Int>(0)
         let workers = max(1, min(request.jobs, files.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        let work: @Sendable () -> Void = {
             while true {
                 let i: Int = next.withLock { value in
                     let taken = value
@@ -159,6 +159,12 @@ extension Pipeline {
                 let bytes = outcome.bytes ?? outcome.document.map { JSONWriter.referenceBytes($0) }
                 results.withLock { $0[i] = (outcome, bytes, unreadable) }
             }
+        }
+        // One worker runs here: inside a concurrentPerform, libdispatch runs a document's own parallel steps serially.
+        if workers == 1 {
+            work()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
         }
         var outputs: [(name: String, bytes: [UInt8])] = []
         for (i, result) in results.withLock({ $0 }).enumerated() {
