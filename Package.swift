@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "AindSchemas", targets: ["AindSchemas"]),
         .library(name: "MapperKit", targets: ["MapperKit"]),
         .library(name: "RigMapperCore", targets: ["RigMapperCore"]),
+        .library(name: "Releases", targets: ["Releases"]),
         .library(name: "Validation", targets: ["Validation"]),
         .library(name: "Composer", targets: ["Composer"]),
         .library(name: "Resolver", targets: ["Resolver"]),
@@ -98,12 +99,15 @@ let package = Package(
                 .product(name: "Version", package: "Version"),
             ]
         ),
-        .target(name: "Composer", dependencies: ["MetadataModel", "AindSchemas"]),
-        .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas"]),
+        // Schema releases, one folder each (`Releases/AindDataSchema292`, `Releases/BiodataSchema300`), registered in
+        // `SchemaReleases.registered`: model dialect, model rules, merge semantics, compatibility check, writer.
+        .target(name: "Releases", dependencies: ["MetadataModel", "AindSchemas"]),
+        .target(name: "Composer", dependencies: ["MetadataModel", "AindSchemas", "Releases"]),
+        .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas", "Releases"]),
         // aind-data-schema 2.9.2 documents to biodata-schema 3.0.0 (`rigmap upgrade`, and map/gather with `schema:`).
         .target(name: "Upgrade", dependencies: ["MetadataModel", "AindSchemas", "MapperKit", "Validation"]),
         // Map one input, gather one session: resolve → run → validate → compose → cross-check → one atomic write.
-        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "Upgrade", "AindSchemas", "MetadataModel"]),
+        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "Releases", "Upgrade", "AindSchemas", "MetadataModel"]),
         // Many sessions: plan, shards, bounded parallel gathers, the SQLite catalog (GRDB), batch_report.json.
         .target(
             name: "Batch",
@@ -128,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Batch", "Report", "Upgrade",
+                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Releases", "Batch", "Report", "Upgrade",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -147,6 +151,9 @@ let package = Package(
             dependencies: ["Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version")]
         ),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "ReleasesTests", dependencies: ["Releases", "Validation", "Composer", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "ComposerTests", dependencies: ["Composer", "MetadataModel", "AindSchemas", "MapperTesting"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "PipelineTests",

@@ -1,10 +1,12 @@
 import AindSchemas
 import MetadataModel
+@_exported import Releases
 
-/// Merges several aind-data-schema instruments, or several acquisitions, into one.
+/// Merges several instruments, or several acquisitions, of one schema release into one.
 ///
-/// The rules are those of aind-data-schema 2.9.2 (`Instrument.__add__`, `Acquisition.__add__`,
-/// `DataStream.__add__`, `utils/merge.py`), folded left to right as `a + b + c`, with one deliberate difference:
+/// The rules are the release's (``ReleaseDefinition/merge(_:_:_:_:kind:origins:)``; for aind-data-schema 2.9.2 and
+/// biodata-schema 3.0.0, `Instrument.__add__`, `Acquisition.__add__`, `DataStream.__add__`, `utils/merge.py`), folded
+/// left to right as `a + b + c`, with one deliberate difference:
 ///
 /// - **Shared devices are refused.** A component name present in two instruments refuses the merge, except one Harp
 ///   device with `is_clock_generator: true` in both, kept once when the two definitions are compatible: the same
@@ -56,8 +58,10 @@ public enum Composer {
         }
     }
 
-    /// Merges `documents` in the order given. One document merges to itself.
-    public static func merge(_ documents: [Document]) -> Outcome {
+    /// Merges `documents` in the order given under `release`'s rules; without `release`, under the release their
+    /// `schema_version`s name (aind-data-schema 2.9.2 when none does). Documents naming different releases are
+    /// refused (a `schema_version` conflict naming each file and its release). One document merges to itself.
+    public static func merge(_ documents: [Document], release: SchemaRelease? = nil) -> Outcome {
         var conflicts: [Conflict] = []
         guard let first = documents.first else {
             return Outcome(merged: nil, kind: nil, conflicts: [Conflict(kind: .noInput, message: "nothing to merge", files: [])], notes: [])
@@ -106,6 +110,16 @@ public enum Composer {
         }
 
         var notes: [String] = []
+        let definition: any ReleaseDefinition
+        if let release {
+            definition = release.definition
+        } else {
+            switch SchemaReleases.commonRelease(of: documents.map { ($0.name, $0.value) }) {
+            case .one(let named): definition = named
+            case .unstated: definition = SchemaReleases.standard
+            case .mixed(let conflict): return Outcome(merged: nil, kind: kind, conflicts: [conflict], notes: [])
+            }
+        }
         var accumulated = first.value
         var accumulatedName = first.name
         var sources = [first.name]
@@ -115,13 +129,7 @@ public enum Composer {
             if let name = component["name"]?.stringValue, origins[name] == nil { origins[name] = first.name }
         }
         for document in documents.dropFirst() {
-            let step: MergeStep
-            switch kind.mergePolicy {
-            case .instrument:
-                step = InstrumentMerge.merge(accumulated, accumulatedName, document.value, document.name, origins: &origins)
-            case .acquisition:
-                step = AcquisitionMerge.merge(accumulated, accumulatedName, document.value, document.name)
-            }
+            let step = definition.merge(accumulated, accumulatedName, document.value, document.name, kind: kind, origins: &origins)
             conflicts += step.conflicts
             notes += step.notes
             accumulated = step.value
@@ -130,11 +138,4 @@ public enum Composer {
         }
         return Outcome(merged: conflicts.isEmpty ? accumulated : nil, kind: kind, conflicts: conflicts, notes: notes)
     }
-}
-
-/// One fold step's result: the (best-effort) merged value and what was wrong.
-struct MergeStep {
-    var value: JSONValue
-    var conflicts: [Conflict] = []
-    var notes: [String] = []
 }

@@ -1,43 +1,24 @@
 import MetadataModel
+import Releases
 import RigMapperCore
 
-/// The cross-check of a merged acquisition against the merged instrument, as aind-data-schema's
-/// `InstrumentAcquisitionCompatibility` does it.
+/// The cross-check of a merged acquisition against the merged instrument, as the release's reference does it, and
+/// RigMapper's own check of a merged acquisition alone.
 enum Compatibility {
-    /// - `instrument_id` of the acquisition must equal the instrument's (error);
-    /// - every stimulus epoch's active device must be an instrument component (error);
-    /// - a data stream's active device that is not an instrument component is a warning: it may be an implanted
-    ///   device described by the procedures (the reference only logs it).
+    /// The release's instrument/acquisition compatibility check (``ReleaseDefinition/compatibility(acquisition:instrument:)``),
+    /// located in `acquisition.json`; the release is the one the acquisition's `schema_version` names (aind-data-schema
+    /// 2.9.2 when it names none).
     static func check(acquisition: JSONValue, instrument: JSONValue) -> [Diagnostic] {
-        var out: [Diagnostic] = []
-        let acquisitionID = acquisition["instrument_id"]?.stringValue
-        let instrumentID = instrument["instrument_id"]?.stringValue
-        if acquisitionID != instrumentID {
-            out.append(
-                Diagnostic(
-                    .error, "instrument_id in acquisition (\(acquisitionID ?? "null")) does not match the instrument's (\(instrumentID ?? "null"))",
-                    at: SourceLocation(file: "acquisition.json", jsonPath: JSONPath([.key("instrument_id")]))))
+        let definition: any ReleaseDefinition
+        switch SchemaReleases.choice(for: acquisition["schema_version"], kind: .acquisition) {
+        case .release(let chosen): definition = chosen
+        case .unstated, .unknown: definition = SchemaReleases.standard
         }
-        let components = Set(instrument.instrumentComponentNames)
-        for (i, epoch) in (acquisition["stimulus_epochs"]?.arrayValue ?? []).enumerated() {
-            for (j, device) in (epoch["active_devices"]?.arrayValue ?? []).enumerated() {
-                guard let name = device.stringValue, !components.contains(name) else { continue }
-                out.append(
-                    Diagnostic(
-                        .error, "stimulus device '\(name)' is not a component of the instrument",
-                        at: SourceLocation(file: "acquisition.json", jsonPath: JSONPath([.key("stimulus_epochs"), .index(i), .key("active_devices"), .index(j)]))))
-            }
+        return definition.compatibility(acquisition: acquisition, instrument: instrument).map { issue in
+            Diagnostic(
+                issue.severity == .warning ? .warning : .error, issue.message,
+                at: SourceLocation(file: "acquisition.json", jsonPath: issue.path))
         }
-        for (i, stream) in (acquisition["data_streams"]?.arrayValue ?? []).enumerated() {
-            for (j, device) in (stream["active_devices"]?.arrayValue ?? []).enumerated() {
-                guard let name = device.stringValue, !components.contains(name) else { continue }
-                out.append(
-                    Diagnostic(
-                        .warning, "active device '\(name)' is not a component of the instrument (it may be an implanted device from the procedures)",
-                        at: SourceLocation(file: "acquisition.json", jsonPath: JSONPath([.key("data_streams"), .index(i), .key("active_devices"), .index(j)]))))
-            }
-        }
-        return out
     }
 
     /// Problems of a merged acquisition alone: a device configured twice in one data stream (a fiber index repeated in

@@ -2,6 +2,7 @@ import AindSchemas
 import Composer
 import Foundation
 import MetadataModel
+import Releases
 import Resolver
 import RigMapperCore
 import Validation
@@ -123,7 +124,23 @@ public struct Pipeline: Sendable {
     /// A document declaring another `schema_version` than `release` gives its kind is read as aind-data-schema reads
     /// it (its models load an older document and it becomes the current version): it is validated against `release`
     /// and merged as that release, with a warning; it refuses the merge only when it does not validate.
-    public func merge(_ documents: [(name: String, value: JSONValue)], release: SchemaRelease = .standard) -> MergeResult {
+    ///
+    /// Without `release`, the release is the one the documents' `schema_version`s name (aind-data-schema 2.9.2 when
+    /// none does); documents naming two releases refuse the merge, naming each file and its release.
+    public func merge(_ documents: [(name: String, value: JSONValue)], release requested: SchemaRelease? = nil) -> MergeResult {
+        let release: SchemaRelease
+        if let given = requested {
+            release = given
+        } else {
+            switch SchemaReleases.commonRelease(of: documents) {
+            case .one(let named): release = named.release
+            case .unstated: release = .standard
+            case .mixed(let conflict):
+                return MergeResult(
+                    outcome: Composer.Outcome(merged: nil, kind: documents.first.flatMap { DocumentKind(of: $0.value) }, conflicts: [conflict], notes: []),
+                    warnings: [])
+            }
+        }
         var warnings: [Diagnostic] = []
         var documents = documents
         var refusals: [Conflict] = []

@@ -8,7 +8,7 @@ struct CheckOrigin: Sendable, Equatable {
     var rule: String
 
     /// The origin of `diagnostic`, from the messages RigMapper writes (see Pipeline's `Compatibility`, the
-    /// `Validation` module's `AindRules`, the composer and the resolver).
+    /// release's model rules in the `Releases` module, the composer and the resolver).
     static func of(_ diagnostic: Diagnostic) -> CheckOrigin {
         let m = diagnostic.message
         let compatibility = "aind-data-schema 2.9.2 InstrumentAcquisitionCompatibility"

@@ -1,12 +1,16 @@
 import AindSchemas
 import Dispatch
 import MetadataModel
+@_exported import Releases
 
-/// Validates aind-data-schema 2.9.2 documents as the reference (`Acquisition.model_validate_json`,
-/// `Instrument.model_validate_json`) does: the exported JSON Schema, with pydantic's lax JSON coercions, plus the
-/// rules its validators enforce (``AindRules``).
+/// Validates documents of a schema release as its reference does (`Acquisition.model_validate_json`,
+/// `Instrument.model_validate_json`): the release's exported JSON Schema, adjusted at its root to what the models
+/// accept, through the generic JSON Schema engine with the release's ``ModelDialect`` (pydantic's lax JSON
+/// coercions, `object_type` coercion, the unit rule), after the models' before-validators, then the release's model
+/// rules on the document as the models hold it. Everything release-specific comes from the release's
+/// ``ReleaseDefinition`` (`Releases` module); this type only runs it.
 ///
-/// pydantic behaviours the schema does not show, and which this validator follows:
+/// For aind-data-schema 2.9.2 (the default), pydantic behaviours the schema does not show, which this follows:
 /// - `object_type` is coerced to the model's own value except where it selects a member of a discriminated union;
 /// - `schema_version` is coerced to the current version whatever it holds, and `describedBy` is any string;
 /// - datetimes without an offset are accepted (aind-data-schema attaches a zone), and numbers are Unix times;
@@ -37,21 +41,13 @@ public enum AindValidator {
         } catch {
             return [ValidationIssue(at: .root, "internal: \(error)")]
         }
-        var document = document
-        // The models' before-validator: a deprecated `coordinate_system` fills a missing `global_coordinate_system`.
-        if case .object(var object) = document, object["global_coordinate_system"] == nil, let old = object["coordinate_system"] {
-            object["global_coordinate_system"] = old
-            document = .object(object)
-        }
-        var (issues, models) = validator.validateFillingDefaults(document)
+        let definition = release.definition
+        var (issues, models) = validator.validateFillingDefaults(definition.beforeValidation(document, kind: kind))
         guard models.objectValue != nil else { return issues }
         // The model validators run only once the fields are valid, as in pydantic, and see what the models hold
         // (defaults filled: a nested camera written without its `object_type` is a Camera there).
         if !issues.contains(where: { $0.severity == .error }) {
-            switch kind {
-            case .acquisition: issues += AindRules.acquisition(models)
-            case .instrument: issues += AindRules.instrument(models)
-            }
+            issues += definition.modelRules(models, kind: kind)
         }
         return issues
     }
@@ -77,9 +73,13 @@ public enum AindValidator {
         // Lazily: a document reaches a part of its schema (aind-data-schema's example fiber acquisition 26 of the
         // acquisition's 274 definitions), and each definition is parsed and compiled when first reached. The tests
         // compile every part and check for cycles (`schemasCompiled`).
-        let options = JSONSchemaValidator.Options(pydanticLax: true, compilesLazily: true)
-        if schema.definitionsMayHoldIdentifiers { return try JSONSchemaValidator(schema: patch(schema.root), options: options) }
-        return try JSONSchemaValidator(schema: patch(schema.document), definitions: { schema.definitionValue($0) }, options: options)
+        let definition = release.definition
+        let options = JSONSchemaValidator.Options(dialect: definition.dialect, compilesLazily: true)
+        if schema.definitionsMayHoldIdentifiers {
+            return try JSONSchemaValidator(schema: definition.adjustedSchema(schema.root, kind: kind), options: options)
+        }
+        return try JSONSchemaValidator(
+            schema: definition.adjustedSchema(schema.document, kind: kind), definitions: { schema.definitionValue($0) }, options: options)
     }
 
     /// Whether the schemas of every kind in every carried release compile, every part of them, with no cycle that
@@ -94,17 +94,10 @@ public enum AindValidator {
         }
     }
 
-    /// Adjusts the exported schema's root to what pydantic actually accepts (see the type's documentation);
-    /// `object_type` coercion is handled while validating (``JSONSchemaValidator/Options/pydanticLax``).
+    /// aind-data-schema 2.9.2's exported schema root adjusted to what its models accept
+    /// (``ReleaseDefinition/adjustedSchema(_:kind:)``); for tests and tools that compile the standard schema themselves.
     static func patch(_ schema: JSONValue) -> JSONValue {
-        guard case .object(var root) = schema, case .object(var properties)? = root["properties"] else { return schema }
-        properties["schema_version"] = .bool(true)
-        properties["describedBy"] = ["type": "string"]
-        if let tz = properties["acquisition_start_tz"] {
-            properties["acquisition_start_tz"] = ["anyOf": [tz, ["type": "string", "pattern": "^[+-]?\\d{2}:\\d{2}$"]]]
-        }
-        root["properties"] = .object(properties)
-        return .object(root)
+        SchemaReleases.standard.adjustedSchema(schema, kind: DocumentKind(of: schema) ?? .acquisition)
     }
 }
 

@@ -129,7 +129,7 @@ struct NodeSpec {
         case schema(Node)
     }
 
-    /// `aind-data-schema`'s unit rule for one `<x>_unit` property of a model: the properties it governs, each with
+    /// The dialect's unit rule for one unit property of a model (``ModelDialect``): the properties it governs, each with
     /// the default pydantic would fill in.
     struct UnitPair: Sendable {
         var unit: String

@@ -1,8 +1,8 @@
 import MetadataModel
 
 /// A valid value as pydantic's models hold it once validated: each model object (a schema with an `object_type`
-/// property) gets the defaults of the fields it lacks and its own `object_type`. aind-data-schema's model validators
-/// (``AindRules``) read these: a camera assembly's `camera` written without `object_type` is a `Camera` there, whose
+/// property) gets the defaults of the fields it lacks and its own `object_type`. A release's model rules
+/// (``ReleaseDefinition/modelRules(_:kind:)``) read these: a camera assembly's `camera` written without `object_type` is a `Camera` there, whose
 /// name a connection may use.
 ///
 /// The walk follows the compiled schema as validation does: `$ref`, `allOf`, the branch of an `anyOf` or `oneOf` the

@@ -1,30 +1,6 @@
 import Foundation
 import MetadataModel
-
-/// A problem found while validating a document.
-public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
-    public enum Severity: String, Sendable, Hashable {
-        case error
-        case warning
-        /// The validator could not decide (a regular expression the engine gave up on): neither valid nor invalid.
-        case undetermined
-    }
-
-    public var severity: Severity
-    /// Where in the document.
-    public var path: JSONPath
-    /// A readable message, e.g. `must be number`, `required field 'subject_id' is missing`.
-    public var message: String
-
-    public init(_ severity: Severity = .error, at path: JSONPath, _ message: String) {
-        self.severity = severity
-        self.path = path
-        self.message = message
-    }
-
-    /// `path: message`.
-    public var description: String { "\(path): \(message)" }
-}
+import Releases
 
 /// A schema that cannot be compiled: a configuration error, not a problem with the data.
 public struct SchemaCompileError: Error, Sendable, CustomStringConvertible {
@@ -62,13 +38,20 @@ public struct SchemaCompileError: Error, Sendable, CustomStringConvertible {
 /// `not`, `anyOf`, `oneOf`, `if`, `contains` or `patternProperties`), or a value and schema nested deeper than the
 /// validator's stack-safe limit (1,100 levels of subschemas and values together).
 public final class JSONSchemaValidator: Sendable {
-    /// Options that make validation match pydantic's lax JSON mode, for aind-data-schema documents.
+    /// Options: format assertion, drafts, given documents, compilation, and the model dialect.
     public struct Options: Sendable {
-        /// Accept what pydantic accepts in lax mode: numeric strings for numbers, `0`/`1` and boolean words for
-        /// booleans, `true`/`false` as 1/0 for `integer` and `number` (not for a `Decimal` field, a number-or-string
-        /// union outside an array's items), numbers (Unix time) for `date-time`, naive `date-time` values
-        /// (aind-data-schema attaches a zone); coerce `object_type`; apply aind-data-schema's unit rule to models.
-        public var pydanticLax: Bool
+        /// The model layer of a schema release (``ModelDialect``): pydantic's lax JSON coercions, `object_type`
+        /// coercion, the unit rule. `nil`: plain JSON Schema. The engine holds no release-specific rule; it asks this.
+        public var dialect: (any ModelDialect)? {
+            didSet { pydanticLax = dialect?.laxScalars ?? false; coercesObjectType = dialect?.coercesObjectType ?? false }
+        }
+        /// Whether the dialect accepts what pydantic accepts in lax mode: numeric strings for numbers, `0`/`1` and
+        /// boolean words for booleans, `true`/`false` as 1/0 for `integer` and `number` (not for a `Decimal` field, a
+        /// number-or-string union outside an array's items), numbers (Unix time) for `date-time`, naive `date-time`
+        /// values (the models attach a zone); and fills models with their defaults (``ModelDialect/laxScalars``).
+        public private(set) var pydanticLax: Bool
+        /// Whether a model's `object_type` is coerced to its own (``ModelDialect/coercesObjectType``).
+        public private(set) var coercesObjectType: Bool
         /// Check `format` (`date-time`, `date`, `time`, `duration`, URIs). In draft-07 formats are annotations unless a
         /// validator asserts them; RigMapper asserts them.
         public var assertFormats: Bool
@@ -83,11 +66,16 @@ public final class JSONSchemaValidator: Sendable {
         /// compiled late is reported as an issue where a value reached it, and cycles are not looked for).
         public var compilesLazily: Bool
 
+        /// Options; `dialect` is the model layer to apply. `pydanticLax: true` without a dialect means the standard
+        /// release's dialect (``SchemaReleases/standard``: aind-data-schema 2.9.2's), as before releases had dialects.
         public init(
-            pydanticLax: Bool = false, assertFormats: Bool = true, allowNaiveDateTimes: Bool = false, draft2020: Bool = false,
-            documents: [String: JSONValue] = [:], compilesLazily: Bool = false
+            pydanticLax: Bool = false, dialect: (any ModelDialect)? = nil, assertFormats: Bool = true, allowNaiveDateTimes: Bool = false,
+            draft2020: Bool = false, documents: [String: JSONValue] = [:], compilesLazily: Bool = false
         ) {
-            self.pydanticLax = pydanticLax
+            let chosen = dialect ?? (pydanticLax ? SchemaReleases.standard.dialect : nil)
+            self.dialect = chosen
+            self.pydanticLax = chosen?.laxScalars ?? false
+            self.coercesObjectType = chosen?.coercesObjectType ?? false
             self.assertFormats = assertFormats
             self.allowNaiveDateTimes = allowNaiveDateTimes
             self.draft2020 = draft2020
@@ -113,7 +101,7 @@ public final class JSONSchemaValidator: Sendable {
         let declared = schema["$schema"]?.stringValue ?? ""
         let draft2020 = options.draft2020 || declared.contains("2019-09") || declared.contains("2020-12")
         compiled = try CompiledSchema(
-            compiler: SchemaCompiler(root: schema, definitions: definitions, documents: options.documents, draft7: !draft2020))
+            compiler: SchemaCompiler(root: schema, definitions: definitions, documents: options.documents, draft7: !draft2020, dialect: options.dialect))
         self.options = options
         if !options.compilesLazily { try compiled.compileAll() }
     }

@@ -1,6 +1,7 @@
 import AindSchemas
 import Foundation
 import MetadataModel
+import Releases
 
 /// Compiles a JSON Schema (and the documents it refers to) into a ``CompiledSchema``.
 ///
@@ -36,6 +37,8 @@ struct SchemaCompiler {
     /// The root document's `$defs` entries, by name, when they are not in `documents[0]` (read on demand: see
     /// ``init(root:definitions:documents:draft7:)``).
     let definitions: (@Sendable (String) -> JSONValue?)?
+    /// The model dialect, for the unit rule of model schemas.
+    let dialect: (any ModelDialect)?
     /// Whether each document follows draft-07 (or an older draft) rather than 2019-09/2020-12.
     private(set) var draft7: [Bool] = []
     /// The root's draft: documents that do not name theirs follow it.
@@ -75,8 +78,13 @@ struct SchemaCompiler {
     ///   - documents: other schemas by URI (remote `$ref` targets, metaschemas).
     ///   - definitions: the root's `$defs` entries by name, when `root` leaves them out; none of them may hold an
     ///     `$id` or `$anchor` (they are not indexed).
-    init(root: JSONValue, definitions: (@Sendable (String) -> JSONValue?)? = nil, documents: [String: JSONValue], draft7: Bool) {
+    ///   - dialect: the model dialect whose unit rule model schemas carry (``ModelDialect``); none without one.
+    init(
+        root: JSONValue, definitions: (@Sendable (String) -> JSONValue?)? = nil, documents: [String: JSONValue], draft7: Bool,
+        dialect: (any ModelDialect)? = nil
+    ) {
         self.definitions = definitions
+        self.dialect = dialect
         self.documents = []
         rootDraft7 = draft7
         add(root, uri: URIReference("urn:rigmap:schema"), draft7: draft7)
@@ -576,8 +584,8 @@ struct SchemaCompiler {
         return number && string
     }
 
-    /// `aind-data-schema`'s unit rule, worked out once per model: each `<x>_unit` property with the properties whose
-    /// names contain `<x>`, and the defaults pydantic fills in for each.
+    /// The dialect's unit rule (``ModelDialect/unitFields(in:)``), worked out once per model: each unit property with
+    /// the properties it governs, and the defaults the models fill in for each. None without a dialect.
     private mutating func unitPairs(_ order: [String], _ props: JSONObject, base: URIReference) -> [NodeSpec.UnitPair] {
         func defaultValue(_ property: JSONValue?) -> JSONValue {
             guard let property else { return .null }
@@ -587,13 +595,10 @@ struct SchemaCompiler {
             }
             return .null
         }
-        var pairs: [NodeSpec.UnitPair] = []
-        for key in order {
-            guard let variable = UnitNames.variable(ofUnit: key) else { continue }
-            let governed = order.filter { $0 != key && UnitNames.contains($0, variable) }.map { ($0, defaultValue(props[$0])) }
-            pairs.append(NodeSpec.UnitPair(unit: key, unitDefault: defaultValue(props[key]), governed: governed))
+        guard let dialect else { return [] }
+        return dialect.unitFields(in: order).map { field in
+            NodeSpec.UnitPair(unit: field.unit, unitDefault: defaultValue(props[field.unit]), governed: field.governed.map { ($0, defaultValue(props[$0])) })
         }
-        return pairs
     }
 }
 
@@ -741,31 +746,5 @@ struct SchemaKeywords {
             default: break  // annotations and unknown keywords
             }
         }
-    }
-}
-
-/// Byte-level name tests for the unit rule.
-enum UnitNames {
-    /// `power` for `power_unit`; the text before the last `_unit` of a name that contains it.
-    static func variable(ofUnit key: String) -> String? {
-        let bytes = Array(key.utf8)
-        let marker = Array("_unit".utf8)
-        guard bytes.count >= marker.count else { return nil }
-        var i = bytes.count - marker.count
-        while i >= 0 {
-            if Array(bytes[i..<(i + marker.count)]) == marker {
-                return i == 0 ? nil : String(decoding: bytes[..<i], as: UTF8.self)
-            }
-            i -= 1
-        }
-        return nil
-    }
-
-    /// Whether `name` contains `part`.
-    static func contains(_ name: String, _ part: String) -> Bool {
-        let n = Array(name.utf8), p = Array(part.utf8)
-        guard p.count <= n.count else { return false }
-        for start in 0...(n.count - p.count) where n[start] == p[0] && Array(n[start..<(start + p.count)]) == p { return true }
-        return false
     }
 }

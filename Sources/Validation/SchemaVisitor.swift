@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MetadataModel
+import Releases
 import Synchronization
 
 /// Walks a value against a compiled schema.
@@ -431,8 +432,8 @@ struct SchemaVisitor {
             if let sub = node.property(key, cursor: &cursor) {
                 covered = true
                 named += 1
-                // pydantic coerces a model's object_type to its own; only a discriminator looks at it.
-                if options.pydanticLax && key.utf8.count == 11 && key == "object_type" {
+                // The dialect may coerce a model's object_type to its own; then only a discriminator looks at it.
+                if options.coercesObjectType && key.utf8.count == 11 && key == "object_type" {
                     if let own = node.model?.objectType, member.stringValue != own { modelsNeedDefaults = true }
                 } else {
                     if collecting { path.append(.key(key)) }
@@ -494,11 +495,12 @@ struct SchemaVisitor {
         return ok
     }
 
-    /// pydantic models (objects whose schema has `object_type`) run aind-data-schema's unit validator over all their
-    /// fields, defaults included: a `<x>_unit` that is empty while `<x>`, or a field whose name contains `<x>`, is set.
+    /// Model objects (objects whose schema has `object_type`) run the dialect's unit rule over all their fields,
+    /// defaults included: a unit field that is missing while a field it governs is set (``ModelDialect``).
     mutating func unitRule(_ object: JSONObject, _ node: Node) -> Bool {
-        for pair in node.model?.unitPairs ?? [] where !(object[pair.unit] ?? pair.unitDefault).isTruthy {
-            if let governed = pair.governed.first(where: { (object[$0.name] ?? $0.defaultValue).isTruthy }) {
+        guard let pairs = node.model?.unitPairs, !pairs.isEmpty, let dialect = options.dialect else { return true }
+        for pair in pairs where dialect.unitIsMissing(object[pair.unit] ?? pair.unitDefault) {
+            if let governed = pair.governed.first(where: { dialect.governedIsSet(object[$0.name] ?? $0.defaultValue) }) {
                 return report("unit \(pair.unit) is required when \(governed.name) is set", key: pair.unit)  // the reference raises on the first
             }
         }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import MetadataModel
-import RigMapperCore
 import Pipeline
+import Releases
+import RigMapperCore
 
 /// `rigmap merge`: merge instruments or acquisitions under the composer's rules.
 struct MergeCommand: ParsableCommand {
@@ -10,7 +11,7 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge two or more instrument_*.json or acquisition_*.json files into one.",
         discussion: """
-            Files are merged in the order given, left to right (a + b + c), under aind-data-schema 2.9.2's rules, except that a device name in two instruments refuses the merge unless it is one Harp clock generator defined identically in both (the reference compares names only). The merged document is validated as the reference validates it; an invalid result refuses the merge.
+            Files are merged in the order given, left to right (a + b + c), under the rules of the schema release their schema_version names (\(ValidateCommand.releaseNames); \(SchemaReleases.standard.displayName) when none does). Documents of different releases are refused, naming each file and its release. The rules are the release's `+`, except that a device name in two instruments refuses the merge unless it is one Harp clock generator defined identically in both (the reference compares names only). The merged document is validated as the reference validates it; an invalid result refuses the merge.
 
             Exit status: 0 merged; 1 refused (every conflict on stderr and in --report; no output file); 2 unreadable or malformed input.
 

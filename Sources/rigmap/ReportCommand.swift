@@ -9,22 +9,13 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Write OUT_DIR/report.html: one self-contained page showing a gather, map or batch output folder.",
         discussion: """
-            A gather or map output folder: the acquisition as a timeline (each data stream from its start to its
-            end, the source documents' streams and the stimulus epochs below, in the acquisition's UTC offset), the
-            instrument's components by device type with the clock generator and which file supplied its fields,
-            every error and warning of gather_report.json with the reference rule it follows, the documents
-            validated again, provenance (mapper versions and where each came from, the files read and their sha256,
-            the schema release) and both documents.
+            A gather or map output folder: the acquisition as a timeline (each data stream from its start to its end, the source documents' streams and the stimulus epochs below, in the acquisition's UTC offset), the instrument's components by device type with the clock generator and which file supplied its fields, every error and warning of gather_report.json with the reference rule it follows, the documents validated again, provenance (mapper versions and where each came from, the files read and their sha256, the schema release) and both documents.
 
-            A batch output folder (it holds rigmap-catalog.sqlite): the batch page (counts per status, the
-            mapper-version histogram, every session in a table, failed first, sortable and filterable) and each
-            session's page, OUT_ROOT/<session>/report.html, linked from its row.
+            A batch output folder (it holds rigmap-catalog.sqlite): the batch page (counts per status, the mapper-version histogram, every session in a table, failed first, sortable and filterable) and each session's page, OUT_ROOT/<session>/report.html, linked from its row.
 
-            The page fetches nothing and runs only its own inline script (a Content-Security-Policy names its
-            sha256); it is readable with scripts off and prints. The same files give the same page.
+            The page fetches nothing and runs only its own inline script (a Content-Security-Policy names its sha256); it is readable with scripts off and prints. The same files give the same page.
 
-            Exit status: 0 written; 2 the folder holds nothing to show or a file in it cannot be read (nothing
-            written); 3 a batch page was written but some session pages could not be (each reason printed).
+            Exit status: 0 written; 2 the folder holds nothing to show or a file in it cannot be read (nothing written); 3 a batch page was written but some session pages could not be (each reason printed).
 
             Examples:
               rigmap report out

@@ -352,3 +352,46 @@ func temporaryFolder() -> URL {
         #expect(result.stderr.contains("bad.yaml:1:9: error: unknown key 'mapers'"))
     }
 }
+
+@Suite struct ReleaseCLITests {
+    let dir = cliFixtures.appendingPathComponent("releases")
+
+    @Test func validateTellsTheReleaseFromSchemaVersion() throws {
+        let new = try rigmap(["validate", dir.appendingPathComponent("acquisition_biodata.json").path])
+        #expect(new.status == 0, "\(new.stderr)")
+        // The 2.9.2 example is not a valid 3.0.0 document (deprecated fields, a Code without version).
+        let forced = try rigmap(["validate", "--release", "biodata-schema@3.0.0", dir.appendingPathComponent("acquisition_aind.json").path])
+        #expect(forced.status == 1)
+        let unknownRelease = try rigmap(["validate", "--release", "biodata-schema@9.0.0", dir.appendingPathComponent("acquisition_aind.json").path])
+        #expect(unknownRelease.status == 2)
+        #expect(unknownRelease.stderr.contains("aind-data-schema@2.9.2, biodata-schema@3.0.0"))
+    }
+
+    @Test func anUnknownSchemaVersionIsExitTwoNamingTheKnownReleases() throws {
+        let tmp = temporaryFolder()
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let text = try String(contentsOf: dir.appendingPathComponent("acquisition_biodata.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"schema_version\": \"3.0.0\"", with: "\"schema_version\": \"7.1.0\"")
+        let file = tmp.appendingPathComponent("acquisition.json")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let result = try rigmap(["validate", file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("schema_version \"7.1.0\" names no schema release"))
+        #expect(result.stderr.contains("biodata-schema@3.0.0 (Acquisition 3.0.0, Instrument 3.0.2)"))
+    }
+
+    @Test func mergeRefusesMixedReleases() throws {
+        let tmp = temporaryFolder()
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let output = tmp.appendingPathComponent("acquisition.json")
+        let result = try rigmap([
+            "merge", dir.appendingPathComponent("acquisition_biodata.json").path, dir.appendingPathComponent("acquisition_aind.json").path, "--output", output.path,
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("acquisition_biodata.json is biodata-schema 3.0.0"))
+        #expect(result.stderr.contains("acquisition_aind.json is aind-data-schema 2.9.2"))
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+}

@@ -1,7 +1,8 @@
 import Dispatch
 import MetadataModel
 
-/// The aind-data-schema 2.9.2 rules that JSON Schema cannot express, from the models' validators.
+/// The aind-data-schema 2.9.2 rules that JSON Schema cannot express, from the models' validators. biodata-schema 3.0.0
+/// keeps them (``BiodataRules`` adds and changes a few).
 ///
 /// Acquisition (`core/acquisition.py`):
 /// - each data stream has, for each of its modalities, the configuration types the modality requires
@@ -23,7 +24,7 @@ import MetadataModel
 ///
 /// Any model (`base.py`, `components/*.py`):
 /// - a `<x>_unit` that is empty while `<x>` (or a field whose name contains `<x>`) is set is an error (checked while
-///   walking the schema, where the models' defaults are known: see `SchemaVisitor.unitRule`);
+///   walking the schema, where the models' defaults are known: the release's ``ModelDialect``);
 /// - a device whose manufacturer is "Other" needs `notes`;
 /// - a device position needs both `transform` and `local_coordinate_system`, or neither;
 /// - a multiband or multi-notch filter has a list of center wavelengths, any other filter a single one;
@@ -100,13 +101,18 @@ enum AindRules {
         return issues + generic(doc, at: root)
     }
 
-    static func instrument(_ doc: JSONValue) -> [ValidationIssue] {
+    /// The instrument's rules; `componentNames` gives the names connections may use (2.9.2: every model's name),
+    /// `warnsOfDuplicates` whether duplicate component names are warned of here (2.9.2 only logs them; 3.0.0 refuses
+    /// them in ``BiodataRules``).
+    static func instrument(
+        _ doc: JSONValue, componentNames: (JSONValue) -> [String] = { $0.instrumentComponentNames }, warnsOfDuplicates: Bool = true
+    ) -> [ValidationIssue] {
         var issues: [ValidationIssue] = []
         let root = JSONPath.root
         let components = doc["components"]?.arrayValue ?? []
         // Duplicate names: a warning only, as the reference logs it.
         var seen: [String: Int] = [:]
-        for (i, component) in components.enumerated() {
+        for (i, component) in components.enumerated() where warnsOfDuplicates {
             guard let name = component["name"]?.stringValue else { continue }
             if let first = seen[name] {
                 issues.append(ValidationIssue(.warning, at: root.appending("components").appending(index: i).appending("name"), "duplicate component name '\(name)' (also components[\(first)])"))
@@ -115,7 +121,7 @@ enum AindRules {
             }
         }
         let connections = doc["connections"]?.arrayValue ?? []
-        let names = connections.isEmpty ? [] : Set(doc.instrumentComponentNames)
+        let names = connections.isEmpty ? [] : Set(componentNames(doc))
         for (j, connection) in connections.enumerated() {
             for role in ["source_device", "target_device"] {
                 guard let device = connection[role]?.stringValue, !names.contains(device) else { continue }
@@ -160,7 +166,7 @@ enum AindRules {
         mutating func walk(_ v: JSONValue) {
             switch v {
             case .array(let items):
-                if splitsLongArrays, items.count >= SchemaVisitor.longArray {
+                if splitsLongArrays, items.count >= Slices.longArray {
                     walkInSlices(items)
                     return
                 }
@@ -183,10 +189,10 @@ enum AindRules {
             }
         }
 
-        /// The items of `items` in ``SchemaVisitor/slices(of:)`` on several threads, each slice's issues appended in
+        /// The items of `items` in ``Slices/of(_:)`` on several threads, each slice's issues appended in
         /// slice order.
         private mutating func walkInSlices(_ items: [JSONValue]) {
-            let slices = SchemaVisitor.slices(of: items.count)
+            let slices = Slices.of(items.count)
             let found = Locked<[[ValidationIssue]]>(Array(repeating: [], count: slices.count))
             let prefix = stack
             DispatchQueue.concurrentPerform(iterations: slices.count) { slice in

@@ -3,13 +3,9 @@ import MetadataModel
 
 /// `Instrument.__add__`, with the strict shared-device rule.
 enum InstrumentMerge {
-    static let fieldOrder = [
-        "object_type", "describedBy", "schema_version", "location", "instrument_id", "modification_date", "modalities",
-        "calibrations", "coordinate_system", "global_coordinate_system", "temperature_control", "notes", "connections",
-        "components",
-    ]
-
-    static func merge(_ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String, origins: inout [String: String]) -> MergeStep {
+    static func merge(
+        _ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String, origins: inout [String: String], resetsDeprecatedCoordinateSystem: Bool
+    ) -> MergeStep {
         var conflicts: [Conflict] = []
         var notes: [String] = []
         let files = [aName, bName]
@@ -90,8 +86,7 @@ enum InstrumentMerge {
             }
         }
 
-        let merged = MergeRules.ordered(
-            [
+        let members: [(String, JSONValue)?] = [
                 ("object_type", MergeRules.field(a, "object_type")),
                 ("describedBy", MergeRules.field(a, "describedBy")),
                 ("schema_version", MergeRules.field(a, "schema_version")),
@@ -100,13 +95,15 @@ enum InstrumentMerge {
                 ("modification_date", modificationDate),
                 ("modalities", .array(modalities)),
                 ("calibrations", MergeRules.optionalList(a["calibrations"], b["calibrations"])),
-                ("coordinate_system", .null),  // deprecated; the reference's merged instrument does not carry it
+                // 2.9.2: deprecated; the reference's merged instrument does not carry it. 3.0.0 has no such field.
+                resetsDeprecatedCoordinateSystem ? ("coordinate_system", .null) : nil,
                 ("global_coordinate_system", MergeRules.field(a, "global_coordinate_system")),
                 ("temperature_control", MergeRules.field(a, "temperature_control")),
                 ("notes", MergeRules.notes(a["notes"], b["notes"])),
                 ("connections", MergeRules.concatenated(a["connections"], b["connections"])),
                 ("components", .array(components)),
-            ], extrasFrom: [a, b])
+            ]
+        let merged = MergeRules.ordered(members.compactMap { $0 }, extrasFrom: [a, b])
         return MergeStep(value: merged, conflicts: conflicts, notes: notes)
     }
 

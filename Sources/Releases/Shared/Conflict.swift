@@ -1,7 +1,7 @@
 import AindSchemas
 import MetadataModel
 
-/// One reason a merge is refused.
+/// One reason a merge is refused (`Composer.merge`, `rigmap merge`, `rigmap gather`).
 public struct Conflict: Sendable, Hashable {
     /// What kind of conflict.
     public enum Kind: String, Sendable, Hashable {
@@ -58,26 +58,6 @@ public struct Conflict: Sendable, Hashable {
             "message": .string(message),
             "files": .strings(files),
             "values": .object(values),
-        ]
-    }
-}
-
-extension Composer.Outcome {
-    /// Refuses a merged document that validation found invalid: the problems become conflicts.
-    public mutating func refuse(_ problems: [(path: String, message: String)], files: [String]) {
-        guard !problems.isEmpty else { return }
-        conflicts += problems.map { Conflict(kind: .invalidResult, field: $0.path, message: "merged document: \($0.path): \($0.message)", files: files) }
-        merged = nil
-    }
-
-    /// The conflict report (`rigmap merge --report`): status, every conflict, notes.
-    public func report(files: [String]) -> JSONValue {
-        [
-            "status": .string(merged == nil ? "refused" : "merged"),
-            "object_type": .string(kind?.objectType),
-            "files": .strings(files),
-            "conflicts": .array(conflicts.map(\.jsonValue)),
-            "notes": .strings(notes),
         ]
     }
 }

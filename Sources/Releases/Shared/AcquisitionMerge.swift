@@ -1,12 +1,13 @@
 import Foundation
 import MetadataModel
 
-/// `Acquisition.__add__` and `DataStream.__add__`.
+/// `Acquisition.__add__` and `DataStream.__add__`, as aind-data-schema 2.9.2 and biodata-schema 3.0.0 define them (the
+/// same code in both; 3.0.0 has no deprecated `coordinate_system` field to reset).
 enum AcquisitionMerge {
     /// Streams whose starts and ends both lie within this many seconds are merged into one.
     static let overlapSeconds: Int64 = 120
 
-    static func merge(_ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String) -> MergeStep {
+    static func merge(_ a: JSONValue, _ aName: String, _ b: JSONValue, _ bName: String, resetsDeprecatedCoordinateSystem: Bool) -> MergeStep {
         var conflicts: [Conflict] = []
         var notes: [String] = []
         let files = [aName, bName]
@@ -55,8 +56,7 @@ enum AcquisitionMerge {
         let end = later(endA, endB)
         let startTimestamp = start?.stringValue.flatMap { try? Timestamp(parsing: $0) }
 
-        let merged = MergeRules.ordered(
-            [
+        let members: [(String, JSONValue)?] = [
                 ("object_type", MergeRules.field(a, "object_type")),
                 ("describedBy", MergeRules.field(a, "describedBy")),
                 ("schema_version", MergeRules.field(a, "schema_version")),
@@ -72,7 +72,8 @@ enum AcquisitionMerge {
                 ("instrument_id", MergeRules.alphabetical(a["instrument_id"], b["instrument_id"])),
                 ("acquisition_type", MergeRules.truthy(typeA) ? typeA : typeB),
                 ("notes", MergeRules.notes(a["notes"], b["notes"])),
-                ("coordinate_system", .null),  // deprecated; not carried by the reference's merged acquisition
+                // 2.9.2: deprecated; not carried by the reference's merged acquisition. 3.0.0 has no such field.
+                resetsDeprecatedCoordinateSystem ? ("coordinate_system", .null) : nil,
                 ("global_coordinate_system", coordinateSystem),
                 ("calibrations", MergeRules.concatenated(a["calibrations"], b["calibrations"])),
                 ("maintenance", MergeRules.concatenated(a["maintenance"], b["maintenance"])),
@@ -80,7 +81,8 @@ enum AcquisitionMerge {
                 ("stimulus_epochs", MergeRules.concatenated(a["stimulus_epochs"], b["stimulus_epochs"])),
                 ("manipulations", .array([])),  // the reference's merged acquisition starts with none
                 ("subject_details", MergeRules.truthy(a["subject_details"]) ? MergeRules.field(a, "subject_details") : MergeRules.field(b, "subject_details")),
-            ], extrasFrom: [a, b])
+            ]
+        let merged = MergeRules.ordered(members.compactMap { $0 }, extrasFrom: [a, b])
         return MergeStep(value: merged, conflicts: conflicts, notes: notes)
     }
 
