@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "MapperCatalog", targets: ["MapperCatalog"]),
         .library(name: "Batch", targets: ["Batch"]),
         .library(name: "Report", targets: ["Report"]),
+        .library(name: "Upgrade", targets: ["Upgrade"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -103,8 +104,10 @@ let package = Package(
         .target(name: "Releases", dependencies: ["MetadataModel", "AindSchemas"]),
         .target(name: "Composer", dependencies: ["MetadataModel", "AindSchemas", "Releases"]),
         .target(name: "Validation", dependencies: ["MetadataModel", "AindSchemas", "Releases"]),
+        // aind-data-schema 2.9.2 documents to biodata-schema 3.0.0 (`rigmap upgrade`, and map/gather with `schema:`).
+        .target(name: "Upgrade", dependencies: ["MetadataModel", "AindSchemas", "MapperKit", "Validation"]),
         // Map one input, gather one session: resolve → run → validate → compose → cross-check → one atomic write.
-        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "Releases", "AindSchemas", "MetadataModel"]),
+        .target(name: "Pipeline", dependencies: ["Resolver", "RigMapperCore", "Composer", "Validation", "Releases", "Upgrade", "AindSchemas", "MetadataModel"]),
         // Many sessions: plan, shards, bounded parallel gathers, the SQLite catalog (GRDB), batch_report.json.
         .target(
             name: "Batch",
@@ -129,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "rigmap",
             dependencies: [
-                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Releases", "Batch", "Report",
+                "MetadataModel", "AindSchemas", "RigMapperCore", "MapperCatalog", "Resolver", "Composer", "Pipeline", "Validation", "Releases", "Batch", "Report", "Upgrade",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -168,6 +171,11 @@ let package = Package(
                 "Report", "Batch", "Pipeline", "Resolver", "RigMapperCore", "MetadataModel", "MapperTesting", .product(name: "Version", package: "Version"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        .testTarget(
+            name: "UpgradeTests",
+            dependencies: ["Upgrade", "Pipeline", "Resolver", "MapperCatalog", "Validation", "AindSchemas", "MetadataModel", "RigMapperCore", "MapperTesting"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "RigmapCLITests",

@@ -25,6 +25,9 @@ runs = int(sys.argv[6]) if len(sys.argv) > 6 else 5
 py_schemas = os.path.join(venv_schemas, "bin", "python")
 py_mapper = os.path.join(venv_mapper, "bin", "python")
 py_bench = os.path.join(venv_bench, "bin", "python")
+# biodata-schema 3.0.0 (Scripts/bench-compare passes its venv; the upgrade rows are left out without one).
+venv_biodata = os.environ.get("BENCH_VENV_BIODATA")
+py_biodata = os.path.join(venv_biodata, "bin", "python") if venv_biodata else None
 work = tempfile.mkdtemp(prefix="rigmap-bench-")
 counter = [0]
 
@@ -128,6 +131,33 @@ row("validate one 20,000-component instrument",
     lambda: [rigmap, "validate", os.path.join(work, "validate/instrument.json")],
     lambda: [py_schemas, os.path.join(work, "validate.py"), os.path.join(work, "validate/instrument.json")],
     None, 20)
+
+# Upgrade: rigmap upgrade of the same 20,000-component instrument (2.9.2 → biodata-schema 3.0.0: validate the input,
+# convert, validate the result, write) against loading and re-validating the upgraded document with biodata-schema
+# 3.0.0 in Python (model_validate_json, then the standard writer). Then 1,000 documents in one run, --jobs 1 and 2.
+if py_biodata:
+    upgraded = os.path.join(work, "upgraded")
+    subprocess.run([rigmap, "upgrade", os.path.join(work, "validate/instrument.json"), "--to", "biodata-schema@3.0.0", "--output", upgraded], check=True,
+                   stdout=subprocess.DEVNULL)
+    write(os.path.join(work, "revalidate.py"), """
+import sys, warnings
+warnings.simplefilter("ignore")
+from biodata_schema.core.instrument import Instrument
+open(sys.argv[2], "w").write(Instrument.model_validate_json(open(sys.argv[1]).read()).model_dump_json(indent=3))
+""")
+    row("upgrade one 20,000-component instrument to biodata-schema 3.0.0",
+        lambda: [rigmap, "upgrade", os.path.join(work, "validate/instrument.json"), "--to", "biodata-schema@3.0.0", "--output", fresh("upgrade")],
+        lambda: [py_biodata, os.path.join(work, "revalidate.py"), os.path.join(upgraded, "instrument.json"), fresh("upgrade-py") + ".json"],
+        None, 15, note="Python: biodata-schema 3.0.0 load + validate + write of the upgraded document")
+    documents = os.path.join(work, "upgrade-1000")
+    os.makedirs(documents)
+    for i in range(500):
+        for name in ("instrument_behavior.json", "instrument_fip.json"):
+            shutil.copy(os.path.join(fip, name), os.path.join(documents, name.replace(".json", "_%04d.json" % i)))
+    for jobs in (1, 2):
+        row("upgrade 1,000 documents (FIP instruments, 2 × 500), --jobs %d" % jobs,
+            lambda jobs=jobs: [rigmap, "upgrade", documents, "--to", "biodata-schema@3.0.0", "--output", fresh("upgrade-batch"), "--jobs", str(jobs)],
+            None, None, None, n=max(1, min(runs, 3)), note="rigmap alone")
 
 # Behavior: no Python reference mapper exists (the reference has only FIP); rigmap alone.
 subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-behavior-session.py"), os.path.join(work, "behavior"), "--seconds", "1800"],

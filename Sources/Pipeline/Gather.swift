@@ -1,6 +1,7 @@
 import AindSchemas
 import Composer
 import Foundation
+import Upgrade
 import MetadataModel
 import Resolver
 import RigMapperCore
@@ -310,6 +311,19 @@ extension Pipeline {
         if invalid && resolution.raiseIfInvalid {
             report.diagnostics.append(Diagnostic(.error, "the merged metadata is invalid and raise_if_invalid is true: nothing was written"))
             return finish(.refused)
+        }
+
+        // The job's release: the final documents are migrated from what the mappers wrote (they keep their own,
+        // which the lock's outputs describe).
+        if let target = resolution.schema {
+            let kinds = merged.keys.sorted()
+            let migration = Pipeline.migrate(kinds.compactMap { kind in merged[kind].map { (kind.fileName, $0) } }, to: target, settings: resolution.upgradeSettings)
+            report.diagnostics += migration.diagnostics
+            report.notes += migration.notes
+            guard migration.values.count == kinds.count else { return finish(.refused) }
+            for (kind, value) in zip(kinds, migration.values) { merged[kind] = value }
+            lock.schema = target.identifier
+            lock.migration = Pipeline.migrationName
         }
 
         // Write everything at once; files of an earlier run that this run does not produce go.

@@ -3,6 +3,7 @@ import Foundation
 import MetadataModel
 import Resolver
 import RigMapperCore
+import Upgrade
 
 extension Pipeline {
     /// What `rigmap map` asks for.
@@ -84,11 +85,23 @@ extension Pipeline {
         var wrote = false
         defer { folder.release(wroteSomething: wrote) }
         var files = result.documents.map { (name: $0.fileName, bytes: $0.bytes) }
+        var records = result.lockRecords
+        // The job's release: the mapper's documents are migrated (the lock says so, and hashes what is written).
+        if let target = resolution.schema {
+            let migration = Pipeline.migrate(result.documents.map { ($0.fileName, $0.value) }, to: target, settings: resolution.upgradeSettings)
+            guard migration.values.count == result.documents.count else { throw DiagnosticError(migration.diagnostics) }
+            files = zip(result.documents, migration.values).map { (name: $0.fileName, bytes: JSONWriter.referenceBytes($1)) }
+            for file in files { records[file.name]?.sha256 = Digest.sha256(file.bytes) }
+        }
         // Keep the records of other mappers written to the same folder; an unreadable old lock is replaced.
         var provenance = ((try? LockFile.load(folder.url.appendingPathComponent(LockFile.fileName))) ?? nil) ?? LockFile()
         provenance.rigmapVersion = rigmapVersion
         provenance.mappers[resolved.name] = LockFile.Pin(version: resolved.version, configSHA256: resolved.configSHA256)
-        for (file, record) in result.lockRecords { provenance.outputs[file] = record }
+        if let target = resolution.schema {
+            provenance.schema = target.identifier
+            provenance.migration = Pipeline.migrationName
+        }
+        for (file, record) in records { provenance.outputs[file] = record }
         files.append((LockFile.fileName, Array(provenance.yaml.utf8)))
         try folder.commit(files)
         wrote = true

@@ -53,6 +53,13 @@ public struct JobConfig: Sendable {
         case useMapped = "use_mapped"
     }
     public var mappers: [String: MapperEntry] = [:]
+    /// `schema:` — the release the run writes (`biodata-schema@3.0.0`); `nil`: what the mappers target (2.9.2).
+    /// Mappers keep building their own release; the final documents are migrated to this one (`Upgrade`).
+    public var schema: SchemaRelease?
+    /// Where `schema:` was written.
+    public var schemaLocation: SourceLocation?
+    /// `upgrade:` — the settings a migration needs that the documents cannot say (as `rigmap upgrade --set`).
+    public var upgrade: ConfigValue?
     /// Mapper names in the order the job lists them.
     public var mapperOrder: [String] = []
     /// Which of these were written in the file (so a job type's value is only replaced by one the job sets).
@@ -88,8 +95,8 @@ public struct JobConfig: Sendable {
         job.file = file
         let allowed: [String] =
             kind == .job
-            ? ["job_type", "experiment", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "conflicting_documents", "mappers"]
-            : ["description", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "conflicting_documents", "mappers"]
+            ? ["job_type", "experiment", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "conflicting_documents", "schema", "upgrade", "mappers"]
+            : ["description", "timezone", "raise_if_invalid", "raise_if_mapper_errors", "conflicting_documents", "schema", "upgrade", "mappers"]
         var c = DiagnosticCollector()
         guard case .mapping(let members) = root.kind else {
             throw DiagnosticError("a job file must be a mapping", at: root.location)
@@ -144,6 +151,23 @@ public struct JobConfig: Sendable {
                             at: value.location)
                     }
                 }
+            case "schema":
+                guard let text = string(value, key) else { continue }
+                if let release = SchemaRelease(text), text.contains("@") {
+                    job.schema = release
+                    job.schemaLocation = value.location
+                } else {
+                    c.error(
+                        "unknown schema release '\(text)'; this rigmap writes \(SchemaRelease.all.map(\.identifier).joined(separator: " or "))",
+                        at: value.location)
+                }
+            case "upgrade":
+                if value.isNull { continue }
+                guard case .mapping = value.kind else {
+                    c.error("'upgrade' must be a mapping of sections (instrument, code, transforms)", at: value.location)
+                    continue
+                }
+                job.upgrade = value
             case "mappers":
                 if value.isNull { continue }
                 guard case .mapping(let entries) = value.kind else {

@@ -71,6 +71,11 @@ public struct LockFile: Sendable, Equatable {
     /// When the pins were made (UTC), for experiment locks; absent in provenance so reruns give identical bytes.
     public var created: String?
     public var mappers: [String: Pin] = [:]
+    /// `schema:` — the release the documents are written in (`biodata-schema@3.0.0`), when a job asked for one: an
+    /// experiment lock pins it as it pins mapper versions; provenance records it. Absent otherwise (the mappers' own).
+    public var schema: String?
+    /// `migration:` — how the documents reached ``schema`` from the release the mappers wrote (provenance only).
+    public var migration: String?
     public var outputs: [String: OutputRecord] = [:]
 
     public init(rigmapVersion: String? = nil, created: String? = nil, mappers: [String: Pin] = [:], outputs: [String: OutputRecord] = [:]) {
@@ -91,11 +96,13 @@ public struct LockFile: Sendable, Equatable {
     static func parse(_ root: ConfigValue) throws(DiagnosticError) -> LockFile {
         var c = DiagnosticCollector()
         var lock = LockFile()
-        for key in root.keys where !["rigmap_version", "created", "mappers", "outputs"].contains(key) {
+        for key in root.keys where !["rigmap_version", "created", "schema", "migration", "mappers", "outputs"].contains(key) {
             c.error("unknown key '\(key)' in lock file", at: root[key]?.keyOrValueLocation)
         }
         lock.rigmapVersion = root["rigmap_version"]?.scalarText
         lock.created = root["created"]?.scalarText
+        lock.schema = root["schema"]?.scalarText
+        lock.migration = root["migration"]?.scalarText
         if let mappers = root["mappers"], !mappers.isNull {
             for name in mappers.keys {
                 guard let entry = mappers[name], let text = entry["version"]?.scalarText, let version = Version(text) else {
@@ -129,6 +136,8 @@ public struct LockFile: Sendable, Equatable {
         var out = "# rigmap.lock — written by rigmap; edit with `rigmap pin`.\n"
         if let rigmapVersion { out += "rigmap_version: \(quote(rigmapVersion))\n" }
         if let created { out += "created: \(quote(created))\n" }
+        if let schema { out += "schema: \(quote(schema))\n" }
+        if let migration { out += "migration: \(quote(migration))\n" }
         out += "mappers:" + (mappers.isEmpty ? " {}\n" : "\n")
         for name in mappers.keys.sorted() {
             guard let pin = mappers[name] else { continue }

@@ -99,6 +99,11 @@ public struct Resolver: Sendable {
         public var experimentLockURL: URL?
         /// The experiment lock as it must be written when `updateLock` moved pins (else `nil`).
         public var updatedExperimentLock: LockFile?
+        /// The release the run writes (`schema:` of the job or job type, or the experiment lock's pin); `nil`: the
+        /// mappers' own release, documents as they build them.
+        public var schema: SchemaRelease?
+        /// The `upgrade:` settings (job type's, then the job's, merged), for migrating to ``schema``.
+        public var upgradeSettings: ConfigValue?
         public var warnings: [Diagnostic] = []
 
         public func mapper(_ name: String) -> ResolvedMapper? { mappers.first { $0.name == name } }
@@ -151,6 +156,34 @@ public struct Resolver: Sendable {
         }
         resolution.experimentLock = lock
         var updatedLock = lock
+
+        // The release written: an experiment's pin holds as a mapper version's does.
+        let requestedSchema = job.schema ?? jobType?.schema
+        if let pinnedText = lock?.schema {
+            if let pinned = SchemaRelease(pinnedText) {
+                if let requestedSchema, requestedSchema != pinned {
+                    if request.updateLock {
+                        updatedLock?.schema = requestedSchema.identifier
+                        resolution.schema = requestedSchema
+                    } else {
+                        c.error(
+                            "the job asks for schema \(requestedSchema.identifier) but the experiment lock (\(job.experiment ?? "?")/\(LockFile.fileName)) pins \(pinned.identifier); use --update-lock to move the pin",
+                            at: job.schemaLocation ?? SourceLocation(file: job.file))
+                    }
+                } else {
+                    resolution.schema = pinned
+                }
+            } else {
+                c.error("the experiment lock pins schema '\(pinnedText)', which this rigmap does not write", at: SourceLocation(file: job.experiment.map { PathNames.appending($0, LockFile.fileName) }))
+            }
+        } else {
+            resolution.schema = requestedSchema
+        }
+        if resolution.schema == .standard { resolution.schema = nil }
+        switch (jobType?.upgrade, job.upgrade) {
+        case (let base?, let over?): resolution.upgradeSettings = base.merging(over)
+        case (let base, let over): resolution.upgradeSettings = over ?? base
+        }
 
         // Which mappers.
         var names: [String] = []
@@ -289,6 +322,11 @@ public struct Resolver: Sendable {
         var updated = lock ?? LockFile()
         var named: [String: String] = [:]
         for spec in specs {
+            // `biodata-schema@3.0.0`: the release every session of the experiment is written in.
+            if spec.contains("@"), let release = SchemaRelease(spec) {
+                updated.schema = release == .standard ? nil : release.identifier
+                continue
+            }
             do {
                 let mapper = try registry.resolve(spec: spec)
                 if let earlier = named[mapper.identity.name] {

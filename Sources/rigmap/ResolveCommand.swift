@@ -109,7 +109,7 @@ struct PinCommand: ParsableCommand {
         commandName: "pin",
         abstract: "Create or update DIR/rigmap.lock, pinning mapper versions for an experiment.",
         discussion: """
-            Each NAME@VERSION is exact or a range (resolved to its newest match and recorded exactly). The lock records the versions, the sha256 of each version's config file, this rigmap's version and the time. A job names the experiment with `experiment: DIR` (relative to the job file).
+            Each NAME@VERSION is exact or a range (resolved to its newest match and recorded exactly). The lock records the versions, the sha256 of each version's config file, this rigmap's version and the time. A job names the experiment with `experiment: DIR` (relative to the job file). A release (biodata-schema@3.0.0) pins the schema every session of the experiment is written in, as a job's `schema:` asks.
 
             Example:
               rigmap pin --experiment experiments/patch-foraging fiber@1.4.0

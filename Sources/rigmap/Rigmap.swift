@@ -22,7 +22,7 @@ struct Rigmap: ParsableCommand {
         version: Rigmap.version,
         subcommands: [
             GatherCommand.self, BatchCommand.self, BatchMergeCommand.self, CatalogCommand.self, ReportCommand.self, MappersCommand.self, MapCommand.self,
-            MergeCommand.self, ValidateCommand.self,
+            MergeCommand.self, ValidateCommand.self, UpgradeCommand.self,
             ResolveCommand.self, PinCommand.self, BatchWorkerCommand.self,
         ]
     )
