@@ -12,17 +12,13 @@ struct GatherCommand: ParsableCommand {
         commandName: "gather",
         abstract: "Map, merge and validate a session folder into acquisition.json and instrument.json.",
         discussion: """
-            1. Discovery: an exact acquisition.json / instrument.json in the session is used as is; otherwise every
-               mapper whose input patterns match files in the session runs, at the version the resolver picks,
-               writing acquisition_<mapper>.json / instrument_<mapper>.json to the output folder. A produced file is
-               reused when rigmap.lock shows the same mapper version, settings and input bytes.
-            2. Compose: the session's acquisition*.json and the produced ones are merged in sorted file-name
-               order (likewise instrument*.json), under `rigmap merge`'s rules.
-            3. Check: each merged document is validated against aind-data-schema 2.9.2, and the pair cross-checked
-               (instrument ids equal; stimulus devices must be instrument components; other active devices missing
-               from the instrument are warnings).
-            4. Write: acquisition.json, instrument.json, the per-mapper files, rigmap.lock and gather_report.json,
-               all at once at the end. The session's files are never modified.
+            1. Discovery: an exact acquisition.json / instrument.json in the session is used as is; otherwise every mapper whose input patterns match files in the session runs, at the version the resolver picks, writing acquisition_<mapper>.json / instrument_<mapper>.json to the output folder. A produced file is reused when rigmap.lock shows the same mapper version, settings and input bytes.
+
+            2. Compose: the session's acquisition*.json and the produced ones are merged in sorted file-name order (likewise instrument*.json), under `rigmap merge`'s rules.
+
+            3. Check: each merged document is validated against its schema release (aind-data-schema 2.9.2, or biodata-schema 3.0.0 when the job says schema: biodata-schema@3.0.0: the 2.9.2 merge is then upgraded), and the pair cross-checked (instrument ids equal; stimulus devices must be instrument components; other active devices missing from the instrument are warnings).
+
+            4. Write: acquisition.json, instrument.json, the per-mapper files, rigmap.lock and gather_report.json, all at once at the end. The session's files are never modified.
 
             Exit status: 0 ok; 1 refused (a mapper failed, a merge was refused or a document is invalid, with the job's raise_if_mapper_errors / raise_if_invalid true; nothing written); 2 bad input or usage; 3 partial (written without a failed mapper, or with invalid documents, as the job allowed).
 

@@ -14,7 +14,7 @@ struct MapCommand: ParsableCommand {
 
             Besides the documents, DIR/rigmap.lock records the mapper version and the sha256 of every input and of the settings (provenance). A job whose `experiment:` names DIR re-runs with the same versions.
 
-            Each output is validated against aind-data-schema 2.9.2 first: with the job's raise_if_invalid true (the default) an invalid output is refused; with false it is written and its problems reported.
+            Each output is validated against its schema release first (aind-data-schema 2.9.2; biodata-schema 3.0.0 when the job says schema: biodata-schema@3.0.0): with the job's raise_if_invalid true (the default) an invalid output is refused; with false it is written and its problems reported.
 
             Exit status: 0 written; 1 bad input, settings or job, or an invalid output (every problem printed, located; nothing written); 2 usage, or a path given (--input, --job) that does not exist.
 

@@ -9,7 +9,7 @@ struct Rigmap: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "rigmap",
-        abstract: "Map raw rig outputs to aind-data-schema 2.9.2 acquisition.json and instrument.json.",
+        abstract: "Map raw rig outputs to acquisition.json and instrument.json (aind-data-schema 2.9.2, or biodata-schema 3.0.0).",
         discussion: """
             Examples:
               rigmap mappers
