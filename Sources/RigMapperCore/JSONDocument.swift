@@ -51,15 +51,31 @@ public enum JSONDocument {
     public static func writeAtomically(_ files: [(url: URL, bytes: [UInt8])]) throws(DiagnosticError) {
         let pid = getpid()
         var staged: [(tmp: URL, url: URL)] = []
+        // Folders this call created on the way to a destination: a write that fails removes them again (deepest
+        // first; `rmdir` leaves any a concurrent writer has filled), so a refused write leaves no trace.
+        var created: [String] = []
         func removeStaged() {
             for entry in staged { unlink(entry.tmp.path) }
+            for folder in created.sorted(by: { $0.utf8.count > $1.utf8.count }) { rmdir(folder) }
         }
         for (url, bytes) in files {
             let directory = url.deletingLastPathComponent()
-            if mkdir(directory.path, 0o755) != 0 && errno != EEXIST {
+            if mkdir(directory.path, 0o755) == 0 {
+                created.append(directory.path)
+            } else if errno != EEXIST {
+                var probe = directory
+                var missing: [String] = []
+                while access(probe.path, F_OK) != 0 {
+                    missing.append(probe.path)
+                    let parent = probe.deletingLastPathComponent()
+                    if parent.path == probe.path { break }
+                    probe = parent
+                }
                 do {
                     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                    created += missing
                 } catch {
+                    created += missing
                     removeStaged()
                     throw DiagnosticError("cannot create output folder: \(FileSystem.describe(errno: errno))", at: SourceLocation(file: directory.path))
                 }
@@ -115,6 +131,7 @@ public enum JSONDocument {
         func fail(_ message: String, at path: String) -> DiagnosticError {
             journal.rollBack()
             unlink(journalURL.path)
+            for folder in created.sorted(by: { $0.utf8.count > $1.utf8.count }) { rmdir(folder) }
             return DiagnosticError(message, at: SourceLocation(file: path))
         }
         for entry in journal.entries {

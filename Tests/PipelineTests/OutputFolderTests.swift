@@ -86,6 +86,27 @@ import Testing
         #expect(contents(root.appendingPathComponent("kept/empty")).isEmpty)
     }
 
+    /// Found by the paths fuzz target: `merge y.json --output la/b/<a name longer than the file system allows>` failed
+    /// but left the folders `la/b` it had created on the way (`JSONDocument.writeAtomically`).
+    @Test func aWriteThatFailsRemovesTheFoldersItCreated() throws {
+        let root = try makeTemporaryFolder("failed-write-parents")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("kept"), withIntermediateDirectories: true)
+        let tooLong = String(repeating: "M", count: 300) + ".json"
+        #expect(throws: DiagnosticError.self) {
+            try JSONDocument.writeAtomically([(root.appendingPathComponent("kept/la/b/\(tooLong)"), Array("{}".utf8))])
+        }
+        #expect(contents(root) == ["kept"])
+        #expect(contents(root.appendingPathComponent("kept")).isEmpty, "left behind: \(contents(root.appendingPathComponent("kept")))")
+        // Two files, the second failing: the first one's new folder goes too, and nothing is written.
+        #expect(throws: DiagnosticError.self) {
+            try JSONDocument.writeAtomically([
+                (root.appendingPathComponent("kept/one/a.json"), Array("{}".utf8)),
+                (root.appendingPathComponent("kept/two/\(tooLong)"), Array("{}".utf8)),
+            ])
+        }
+        #expect(contents(root.appendingPathComponent("kept")).isEmpty, "left behind: \(contents(root.appendingPathComponent("kept")))")
+    }
+
     /// A gather that writes keeps the folders it created.
     @Test func aGatherThatWritesKeepsThem() throws {
         let (session, _) = try fipSession()
