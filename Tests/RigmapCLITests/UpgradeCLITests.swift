@@ -79,4 +79,41 @@ import Testing
         let lock = try String(contentsOf: out.appendingPathComponent("s1/rigmap.lock"), encoding: .utf8)
         #expect(lock.contains("schema: \"biodata-schema@3.0.0\""))
     }
+
+    /// An archive of aind-data-schema 2.9.2 documents (one folder per session, documents only) upgraded by `rigmap batch`
+    /// with `schema: biodata-schema@3.0.0`: each session's documents are taken as given and written as 3.0.0, and the
+    /// catalog records every session's outcome (a document that cannot be read as 2.9.2 refuses its session only).
+    @Test func batchUpgradesAnArchiveOfDocuments() throws {
+        let root = temporaryFolder()
+        let mapped = root.appendingPathComponent("mapped")
+        let fip = packageRoot.appendingPathComponent("Examples/fip-session")
+        let gathered = try rigmap(["gather", fip.path, "--job", fip.appendingPathComponent("job.yaml").path, "--output", mapped.path])
+        #expect(gathered.status == 0, "\(gathered.stderr)")
+        let archive = root.appendingPathComponent("archive")
+        for name in ["s1", "s2", "s3"] {
+            let folder = archive.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for document in ["acquisition.json", "instrument.json"] {
+                try FileManager.default.copyItem(at: mapped.appendingPathComponent(document), to: folder.appendingPathComponent(document))
+            }
+        }
+        let damaged = archive.appendingPathComponent("s3/instrument.json")
+        try Data(#"{"object_type": "Instrument", "schema_version": "2.2.8"}"#.utf8).write(to: damaged)
+        let job = root.appendingPathComponent("job.yaml")
+        try Data("schema: biodata-schema@3.0.0\ntimezone: America/Los_Angeles\n".utf8).write(to: job)
+        let out = root.appendingPathComponent("out")
+        let result = try rigmap(["batch", archive.path, "--job", job.path, "--output", out.path])
+        #expect(result.status == 3, "\(result.stderr)")
+        for name in ["s1", "s2"] {
+            #expect(try JSONDocument.read(out.appendingPathComponent("\(name)/acquisition.json"))["schema_version"] == "3.0.0")
+            #expect(try JSONDocument.read(out.appendingPathComponent("\(name)/instrument.json"))["schema_version"] == "3.0.2")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("s3/instrument.json").path))
+        let refused = try rigmap(["catalog", out.path, "--status", "refused"])
+        #expect(refused.stdout.contains("s3") && !refused.stdout.contains("s1") && !refused.stdout.contains("s2"), "\(refused.stdout)")
+        let ok = try rigmap(["catalog", out.path, "--status", "ok"])
+        #expect(ok.stdout.contains("s1") && ok.stdout.contains("s2"), "\(ok.stdout)")
+        // The inputs are never modified.
+        #expect(try Data(contentsOf: archive.appendingPathComponent("s1/acquisition.json")) == Data(contentsOf: mapped.appendingPathComponent("acquisition.json")))
+    }
 }
