@@ -8,7 +8,6 @@ folder; outputs go to fresh folders.
 
 Usage: python3 bench-compare.py RIGMAP REPO VENV_SCHEMAS VENV_MAPPER VENV_BENCH [RUNS]
 """
-import copy
 import datetime
 import json
 import os
@@ -19,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from bench_inputs import ecephys_recording, fip_batch, instrument, spim_acquisition, write
 
 rigmap, repo, venv_schemas, venv_mapper, venv_bench = sys.argv[1:6]
 runs = int(sys.argv[6]) if len(sys.argv) > 6 else 5
@@ -55,27 +56,6 @@ def paired(ours, theirs, n):
     return statistics.median(a), (statistics.median(b) if b else None)
 
 
-def instrument(count, rig):
-    example = json.load(open(os.path.join(repo, "Tests/MetadataModelTests/Fixtures/examples/fip_behavior_instrument.json")))
-    by_name = {c["name"]: c for c in example["components"]}
-    clock = copy.deepcopy(by_name["Harp Behavior"])
-    clock.update({"name": "Harp ClockGenerator", "is_clock_generator": True, "channels": []})
-    components = [clock]
-    for i in range(count - 1):
-        led = copy.deepcopy(by_name["470nm LED"])
-        led.update({"name": "%s LED %d" % (rig, i), "serial_number": str(i)})
-        components.append(led)
-    doc = copy.deepcopy(example)
-    doc.update({"instrument_id": "RIG_%s" % rig, "modalities": [{"name": "Behavior", "abbreviation": "behavior"}], "calibrations": None,
-                "connections": [], "components": components})
-    return doc
-
-
-def write(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    open(path, "w").write(text)
-
-
 rows = []
 
 
@@ -104,14 +84,14 @@ settings = {"implanted_fibers": [0, 1], "acquisition_type": "AindVrForaging", "e
 open(sys.argv[2], "w").write(FIPMapper().transform(json.load(open(sys.argv[1])), **settings).model_dump_json(indent=3))
 """)
 for rig in ("A", "B"):
-    write(os.path.join(work, "merge/instrument_%s.json" % rig), json.dumps(instrument(10000, rig), indent=3))
+    write(os.path.join(work, "merge/instrument_%s.json" % rig), json.dumps(instrument(repo, 10000, rig), indent=3))
 write(os.path.join(work, "merge.py"), """
 import sys
 from aind_data_schema.core.instrument import Instrument
 a = Instrument.model_validate_json(open(sys.argv[1]).read()); b = Instrument.model_validate_json(open(sys.argv[2]).read())
 open(sys.argv[3], "w").write((a + b).model_dump_json(indent=3))
 """)
-write(os.path.join(work, "validate/instrument.json"), json.dumps(instrument(20000, "V"), indent=3))
+write(os.path.join(work, "validate/instrument.json"), json.dumps(instrument(repo, 20000, "V"), indent=3))
 write(os.path.join(work, "validate.py"), """
 import sys
 from aind_data_schema.core.instrument import Instrument
@@ -168,34 +148,19 @@ row("map behavior@1.0.0, a 30-minute Harp session",
     lambda: [rigmap, "map", "--mapper", "behavior", "--input", os.path.join(work, "behavior"), "--job", behavior_job, "--output", fresh("behavior")],
     None, None, None, note="no Python reference mapper")
 
-subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-ecephys-recording.py"), os.path.join(work, "ecephys"), "--probes", "6", "--np2", "2",
-                "--record-nodes", "2", "--nidaq", "--sparse-seconds", "340", "--start", "2024-03-05T09:05:03", "--utc-offset=-08:00"], stdout=subprocess.DEVNULL)
-ecephys = os.path.join(work, "ecephys", "700001_2024-03-05_09-04-33")
-ecephys_job = os.path.join(work, "ecephys-job.yaml")
-write(ecephys_job, "timezone: America/Los_Angeles\n")
+ecephys, ecephys_job = ecephys_recording(repo, work)
 row("map ecephys@1.0.0, 6 probes, 2 Record Nodes, 48 GB of sparse data",
     lambda: [rigmap, "map", "--mapper", "ecephys", "--input", ecephys, "--job", ecephys_job, "--output", fresh("ecephys")],
     lambda: [py_bench, os.path.join(repo, "Scripts/bench-ecephys.py"), ecephys, fresh("ecephys-py")],
     0.06, None, note="Python: probeinterface + aind-data-schema")
 
-subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-smartspim-acquisition.py"), "--out-dir", os.path.join(work, "spim"), "--tiles", "10000",
-                "--exact", "--no-stack-dirs", "--job-config", os.path.join(work, "spim/job.json")], stdout=subprocess.DEVNULL)
-spim = os.path.join(work, "spim", "SmartSPIM_000000_2024-05-01_10-00-00")
-spim_job = json.load(open(os.path.join(work, "spim/job.json")))
-settings = {k: v for k, v in spim_job.items() if k not in ("subject_id", "timezone", "imaging_channels", "stitching_channels", "ccf_registration_channels",
-                                                           "cell_segmentation_channels")}
-write(os.path.join(work, "spim-job.yaml"), json.dumps({"timezone": "America/Los_Angeles", "mappers": {"spim": {"settings": settings}}}))
+spim, spim_job, spim_reference_job = spim_acquisition(repo, work)
 row("map spim@1.0.0, 10,000 tiles (12 MB, validated)",
-    lambda: [rigmap, "map", "--mapper", "spim", "--input", spim, "--job", os.path.join(work, "spim-job.yaml"), "--output", fresh("spim")],
-    lambda: [py_schemas, os.path.join(repo, "Scripts/spim-reference.py"), spim, os.path.join(work, "spim/job.json"), fresh("spim-py") + ".json"],
+    lambda: [rigmap, "map", "--mapper", "spim", "--input", spim, "--job", spim_job, "--output", fresh("spim")],
+    lambda: [py_schemas, os.path.join(repo, "Scripts/spim-reference.py"), spim, spim_reference_job, fresh("spim-py") + ".json"],
     0.3, None, note="Python: SPEC §6 with aind-data-schema")
 
-batch_root = os.path.join(work, "batch")
-for i in range(1000):
-    folder = os.path.join(batch_root, "s%04d" % i)
-    os.makedirs(folder)
-    for name in ("fip.json", "acquisition_behavior.json", "instrument_behavior.json", "instrument_fip.json"):
-        shutil.copy(os.path.join(fip, name), folder)
+batch_root = fip_batch(repo, work, 1000)
 row("batch, 1,000 FIP sessions (map + merge + validate + write)",
     lambda: [rigmap, "batch", batch_root, "--job", job, "--output", fresh("batch")],
     lambda: [py_mapper, os.path.join(repo, "Scripts/bench-batch.py"), batch_root, fresh("batch-py")],

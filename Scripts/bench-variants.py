@@ -7,7 +7,6 @@ Usage: python3 Scripts/bench-variants.py RUNS NAME=BINARY[,ENV=VALUE...] NAME=BI
 Example: python3 Scripts/bench-variants.py 15 now=.build-release/release/rigmap old=/tmp/rigmap-0.5.0
 Prints, per row, each variant's median and minimum, and the median's ratio to the first variant's.   (not a test)
 """
-import copy
 import json
 import os
 import shutil
@@ -16,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from bench_inputs import ecephys_recording, fip_batch, instrument, spim_acquisition, write
 
 repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 runs = int(sys.argv[1])
@@ -44,28 +45,6 @@ def timed(command, env):
     return elapsed
 
 
-def instrument(count, rig):
-    example = json.load(open(os.path.join(repo, "Tests/MetadataModelTests/Fixtures/examples/fip_behavior_instrument.json")))
-    by_name = {c["name"]: c for c in example["components"]}
-    clock = copy.deepcopy(by_name["Harp Behavior"])
-    clock.update({"name": "Harp ClockGenerator", "is_clock_generator": True, "channels": []})
-    components = [clock]
-    for i in range(count - 1):
-        led = copy.deepcopy(by_name["470nm LED"])
-        led.update({"name": "%s LED %d" % (rig, i), "serial_number": str(i)})
-        components.append(led)
-    doc = copy.deepcopy(example)
-    doc.update({"instrument_id": "RIG_%s" % rig, "modalities": [{"name": "Behavior", "abbreviation": "behavior"}], "calibrations": None,
-                "connections": [], "components": components})
-    return doc
-
-
-def write(path, text):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-
-
 rows = []
 
 
@@ -84,33 +63,19 @@ def row(name, command, n=runs):
 fip = os.path.join(repo, "Examples/fip-session")
 job = os.path.join(fip, "job.yaml")
 for rig in ("A", "B"):
-    write(os.path.join(work, "merge/instrument_%s.json" % rig), json.dumps(instrument(10000, rig), indent=3))
-write(os.path.join(work, "validate/instrument.json"), json.dumps(instrument(20000, "V"), indent=3))
-subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-ecephys-recording.py"), os.path.join(work, "ecephys"), "--probes", "6", "--np2", "2",
-                "--record-nodes", "2", "--nidaq", "--sparse-seconds", "340", "--start", "2024-03-05T09:05:03", "--utc-offset=-08:00"], stdout=subprocess.DEVNULL)
-ecephys = os.path.join(work, "ecephys", "700001_2024-03-05_09-04-33")
-write(os.path.join(work, "ecephys-job.yaml"), "timezone: America/Los_Angeles\n")
-subprocess.run([sys.executable, os.path.join(repo, "Scripts/make-smartspim-acquisition.py"), "--out-dir", os.path.join(work, "spim"), "--tiles", "10000",
-                "--exact", "--no-stack-dirs", "--job-config", os.path.join(work, "spim/job.json")], stdout=subprocess.DEVNULL)
-spim = os.path.join(work, "spim", "SmartSPIM_000000_2024-05-01_10-00-00")
-spim_job = json.load(open(os.path.join(work, "spim/job.json")))
-settings = {k: v for k, v in spim_job.items() if k not in ("subject_id", "timezone", "imaging_channels", "stitching_channels", "ccf_registration_channels",
-                                                           "cell_segmentation_channels")}
-write(os.path.join(work, "spim-job.yaml"), json.dumps({"timezone": "America/Los_Angeles", "mappers": {"spim": {"settings": settings}}}))
-batch_root = os.path.join(work, "batch")
-for i in range(300):
-    folder = os.path.join(batch_root, "s%04d" % i)
-    os.makedirs(folder)
-    for name in ("fip.json", "acquisition_behavior.json", "instrument_behavior.json", "instrument_fip.json"):
-        shutil.copy(os.path.join(fip, name), folder)
+    write(os.path.join(work, "merge/instrument_%s.json" % rig), json.dumps(instrument(repo, 10000, rig), indent=3))
+write(os.path.join(work, "validate/instrument.json"), json.dumps(instrument(repo, 20000, "V"), indent=3))
+ecephys, ecephys_job = ecephys_recording(repo, work)
+spim, spim_job, _ = spim_acquisition(repo, work)
+batch_root = fip_batch(repo, work, 300)
 
 sys.stderr.write("rows (%d paired runs each, variants %s):\n" % (runs, ", ".join(v[0] for v in variants)))
 row("map fiber, one asset", lambda b: [b, "map", "--mapper", "fiber", "--input", os.path.join(fip, "fip.json"), "--job", job, "--output", fresh("map")])
 row("validate 20,000 components", lambda b: [b, "validate", os.path.join(work, "validate/instrument.json")])
 row("merge 2 x 10,000 components", lambda b: [b, "merge", os.path.join(work, "merge/instrument_A.json"), os.path.join(work, "merge/instrument_B.json"),
                                               "--output", fresh("merge") + ".json"])
-row("map ecephys, 6 probes", lambda b: [b, "map", "--mapper", "ecephys", "--input", ecephys, "--job", os.path.join(work, "ecephys-job.yaml"), "--output", fresh("ecephys")])
-row("map spim, 10,000 tiles", lambda b: [b, "map", "--mapper", "spim", "--input", spim, "--job", os.path.join(work, "spim-job.yaml"), "--output", fresh("spim")])
+row("map ecephys, 6 probes", lambda b: [b, "map", "--mapper", "ecephys", "--input", ecephys, "--job", ecephys_job, "--output", fresh("ecephys")])
+row("map spim, 10,000 tiles", lambda b: [b, "map", "--mapper", "spim", "--input", spim, "--job", spim_job, "--output", fresh("spim")])
 row("batch, 300 FIP sessions", lambda b: [b, "batch", batch_root, "--job", job, "--output", fresh("batch")], n=max(1, min(runs, 5)))
 shutil.rmtree(work, ignore_errors=True)
 
