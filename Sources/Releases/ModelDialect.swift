@@ -91,11 +91,22 @@ enum UnitNames {
         return nil
     }
 
-    /// Whether `name` contains `part`.
+    /// Whether `name` contains `part`, compared as UTF-8 bytes (Python's `in` on these ASCII field names), without
+    /// copying either (the upgrade asks it for every field of every model object).
     static func contains(_ name: String, _ part: String) -> Bool {
-        let n = Array(name.utf8), p = Array(part.utf8)
-        guard p.count <= n.count else { return false }
-        for start in 0...(n.count - p.count) where n[start] == p[0] && Array(n[start..<(start + p.count)]) == p { return true }
-        return false
+        if part.isEmpty { return true }
+        var name = name
+        var part = part
+        return name.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                guard haystack.count >= needle.count else { return false }
+                for start in 0...(haystack.count - needle.count) {
+                    var k = 0
+                    while k < needle.count && haystack[start + k] == needle[k] { k += 1 }
+                    if k == needle.count { return true }
+                }
+                return false
+            }
+        }
     }
 }

@@ -581,57 +581,23 @@ struct Converter {
         }
     }
 
-    /// biodata-schema 3.0.0's unit rule: a field `x_unit` that is empty requires every field whose name contains `x`
-    /// to be null (2.9.2 let a 0 or an empty value through).
+    /// The unit rule of the release documents are upgraded to (its ``ModelDialect``): in biodata-schema 3.0.0 a unit
+    /// field `x_unit` that is empty requires every field whose name contains `x` to be null (2.9.2 let a 0 or an empty
+    /// value through). One rule, the one `rigmap validate` applies to 3.0.0 documents.
+    static let targetDialect: (any ModelDialect)? = DocumentUpgrade.target.flatMap { SchemaReleases.definition(of: $0)?.dialect }
+
+    /// Refuses `object` when it breaks the target release's unit rule (``targetDialect``), naming the first field.
     private mutating func checkUnits(_ object: JSONObject) {
-        for (unitName, unit) in object where !Converter.truthy(unit) {
-            guard let variable = Converter.unitVariable(unitName) else { continue }
-            for (name, value) in object where name != unitName && !value.isNull && Converter.contains(name, variable) {
+        guard let dialect = Converter.targetDialect else { return }
+        for (unitName, governed) in dialect.unitFields(in: Array(object.keys)) {
+            let unit = object[unitName] ?? .null
+            guard dialect.unitIsMissing(unit) else { continue }
+            for name in governed {
+                let value = object[name] ?? .null
+                guard dialect.governedIsSet(value) else { continue }
                 problem(path.appending(name), "biodata-schema 3.0.0 requires \(unitName) when \(name) is set (\(JSONWriter.compactString(value))); the document has \(JSONWriter.compactString(unit)) and a unit cannot be made up")
                 return
             }
-        }
-    }
-
-    /// `x` for a field named like `x_unit` (the part before the last `_unit`), `nil` when the name has no `_unit`.
-    static func unitVariable(_ name: String) -> String? {
-        let bytes = Array(name.utf8)
-        let marker = Array("_unit".utf8)
-        guard bytes.count >= marker.count else { return nil }
-        var i = bytes.count - marker.count
-        while i >= 0 {
-            if bytes[i..<(i + marker.count)].elementsEqual(marker) { return String(decoding: bytes[..<i], as: UTF8.self) }
-            i -= 1
-        }
-        return nil
-    }
-
-    /// Whether `text` contains `part` (as UTF-8 bytes: Python's `in` on these ASCII field names).
-    static func contains(_ text: String, _ part: String) -> Bool {
-        if part.isEmpty { return true }
-        var text = text
-        var part = part
-        return text.withUTF8 { haystack in
-            part.withUTF8 { needle in
-                guard haystack.count >= needle.count else { return false }
-                for start in 0...(haystack.count - needle.count) {
-                    var k = 0
-                    while k < needle.count && haystack[start + k] == needle[k] { k += 1 }
-                    if k == needle.count { return true }
-                }
-                return false
-            }
-        }
-    }
-
-    static func truthy(_ value: JSONValue) -> Bool {
-        switch value {
-        case .null: return false
-        case .bool(let b): return b
-        case .string(let s): return !s.isEmpty
-        case .number(let n): return n.doubleValue != 0
-        case .array(let a): return !a.isEmpty
-        case .object(let o): return !o.isEmpty
         }
     }
 }

@@ -91,6 +91,29 @@ private let bregmaARI =
         #expect(upgraded.changes.contains { $0.action == .set && $0.path.description == "stimulus_epochs[0].code.version" })
     }
 
+    /// The target release's unit rule (its `ModelDialect`, the one `rigmap validate` applies): 2.9.2 lets a 0 through
+    /// with no unit, 3.0.0 requires the unit for any value but null, and a unit cannot be made up.
+    @Test func aValueWithoutItsUnitIsRefusedNamingTheField() throws {
+        let original = try example("fip_behavior_instrument.json")
+        let place = JSONPath([.key("components"), .index(5)])
+        guard case .object(let led)? = original[place] else { throw UpgradeTestError("unexpected fixture") }
+        #expect(led["object_type"] == "Light emitting diode")
+        var zero = led
+        zero["bandwidth"] = 0
+        zero["bandwidth_unit"] = .null
+        var document = try replacing(original, at: place, with: .object(zero))
+        #expect(AindValidator.validate(document, as: .instrument).filter { $0.severity == .error }.isEmpty)
+        let refused = DocumentUpgrade.upgrade(document, settings: try settings("code.version=1.0"))
+        #expect(refused.status == .refused)
+        #expect(refused.diagnostics.contains { $0.location?.jsonPath?.description == "components[5].bandwidth" && $0.message.contains("bandwidth_unit") })
+        // A null value needs no unit.
+        var none = led
+        none["bandwidth"] = .null
+        none["bandwidth_unit"] = .null
+        document = try replacing(original, at: place, with: .object(none))
+        #expect(DocumentUpgrade.upgrade(document, settings: try settings("code.version=1.0")).status == .upgraded)
+    }
+
     @Test func aFramelessInstrumentNeedsTheSetting() throws {
         var document = try example("exaspim_instrument.json")
         guard case .object(var object) = document else { throw UpgradeTestError("not an object") }
