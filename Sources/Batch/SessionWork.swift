@@ -172,7 +172,11 @@ public enum BatchWorker {
     /// The `session-trap`, `session-hang` and `session-memory` failpoints (see ``Failpoints``).
     private static func injectFaults(for session: String) {
         if Failpoints.matches("session-trap", session) {
-            fatalError("failpoint session-trap=\(session)")  // lint: allowed — a deliberate trap, for tests (fatalError: its message is printed in release builds too)
+            // A deliberate trap, for the crash-isolation tests: the message a Swift runtime trap would print, then the
+            // signal such a trap raises (SIGILL), so the worker dies exactly as on a real trap.
+            FileHandle.standardError.write(Data("Fatal error: failpoint session-trap=\(session)\n".utf8))
+            raise(SIGILL)
+            _exit(128 + SIGILL)
         }
         if Failpoints.matches("session-hang", session) {
             while true { sleep(60) }

@@ -4,7 +4,8 @@ import SystemPackage
 /// Path names as text, for every path a user can type: one character (`b`), `.`, `..`, `/`, trailing slashes,
 /// repeated slashes and non-ASCII names.
 ///
-/// Foundation's `NSString` path helpers are not used: on Linux `("b" as NSString).deletingLastPathComponent` traps.
+/// Foundation's `NSString` path helpers are not used: on Linux `deletingLastPathComponent` traps on a one-character
+/// path such as `b`.
 /// These go through swift-system's `FilePath`, which handles every case above without trapping.
 public enum PathNames {
     /// The folder part of `path` as written: `""` for a bare name (`b`), `/` for `/b`, `a` for `a/b/`.
