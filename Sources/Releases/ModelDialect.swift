@@ -10,8 +10,8 @@ import MetadataModel
 ///   for `date-time`); also whether model objects get their defaults filled for the release's rules;
 /// - ``coercesObjectType``, once per validator: whether a model object's `object_type` is set to the model's own
 ///   whatever it holds (only a discriminated union reads it);
-/// - ``unitFields(in:)``, once per model schema when it is compiled: the model's unit rule as pairs of a unit field
-///   and the fields it governs;
+/// - ``unitVariable(ofUnit:)`` and ``isGoverned(_:by:)``, through ``unitFields(in:)`` once per model schema when it
+///   is compiled: the model's unit rule as pairs of a unit field and the fields it governs;
 /// - ``unitIsMissing(_:)`` and ``governedIsSet(_:)``, while validating a model object that has unit pairs: a unit
 ///   that is missing while a field it governs is set is an error.
 ///
@@ -23,13 +23,27 @@ public protocol ModelDialect: Sendable {
     var laxScalars: Bool { get }
     /// Whether a model's `object_type` is coerced to the model's own.
     var coercesObjectType: Bool { get }
-    /// The unit rule of a model whose properties are `names`, in schema order: each unit field with the fields it
-    /// governs (in schema order). Empty when the model has none.
-    func unitFields(in names: [String]) -> [(unit: String, governed: [String])]
+    /// The variable a unit field governs (`power` for `power_unit`); `nil` when `name` is no unit field.
+    func unitVariable(ofUnit name: String) -> String?
+    /// Whether field `name` is one the unit of `variable` governs (the unit field itself aside).
+    func isGoverned(_ name: String, by variable: String) -> Bool
     /// Whether a unit field's value (its default when absent, `null` when it has none) leaves the unit missing.
     func unitIsMissing(_ value: JSONValue) -> Bool
     /// Whether a governed field's value (its default when absent, `null` when it has none) counts as set.
     func governedIsSet(_ value: JSONValue) -> Bool
+}
+
+extension ModelDialect {
+    /// The unit rule of a model whose properties are `names`, in schema order: each unit field with the fields it
+    /// governs (in schema order). Empty when the model has none.
+    public func unitFields(in names: [String]) -> [(unit: String, governed: [String])] {
+        var pairs: [(unit: String, governed: [String])] = []
+        for key in names {
+            guard let variable = unitVariable(ofUnit: key) else { continue }
+            pairs.append((key, names.filter { $0 != key && isGoverned($0, by: variable) }))
+        }
+        return pairs
+    }
 }
 
 /// The dialect of the aind-data-schema model family (pydantic 2 in lax JSON mode, `object_type` coercion, and the
@@ -55,14 +69,9 @@ public struct PydanticModelDialect: ModelDialect {
     public var laxScalars: Bool { true }
     public var coercesObjectType: Bool { true }
 
-    public func unitFields(in names: [String]) -> [(unit: String, governed: [String])] {
-        var pairs: [(unit: String, governed: [String])] = []
-        for key in names {
-            guard let variable = UnitNames.variable(ofUnit: key) else { continue }
-            pairs.append((key, names.filter { $0 != key && UnitNames.contains($0, variable) }))
-        }
-        return pairs
-    }
+    public func unitVariable(ofUnit name: String) -> String? { UnitNames.variable(ofUnit: name) }
+
+    public func isGoverned(_ name: String, by variable: String) -> Bool { UnitNames.contains(name, variable) }
 
     public func unitIsMissing(_ value: JSONValue) -> Bool { !value.isTruthy }
 

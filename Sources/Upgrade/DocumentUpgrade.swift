@@ -160,29 +160,21 @@ public enum DocumentUpgrade {
         var diagnostics = converter.problems.map { Diagnostic(.error, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
         var bytes: [UInt8]?
         if diagnostics.isEmpty {
-            // The result is validated as 3.0.0 while its devices' names are checked and its bytes written.
-            let checked = Locked<(issues: [ValidationIssue], names: [Converter.Problem], bytes: [UInt8])>(([], [], []))
+            // The result is validated as 3.0.0 (the release's own rules: device names, units, frames…) while its bytes
+            // are written.
+            let checked = Locked<(issues: [ValidationIssue], bytes: [UInt8])>(([], []))
             DispatchQueue.concurrentPerform(iterations: 2) { part in
                 if part == 0 {
                     let issues = AindValidator.validate(converted, as: kind, release: target)
                     checked.withLock { $0.issues = issues }
-                    return
-                }
-                var names = Converter(schema: schema, kind: kind, settings: settings)
-                if kind == .instrument { names.checkComponentNames(converted) }
-                let problems = names.problems
-                let written = JSONWriter.referenceBytes(converted)
-                checked.withLock {
-                    $0.names = problems
-                    $0.bytes = written
+                } else {
+                    let written = JSONWriter.referenceBytes(converted)
+                    checked.withLock { $0.bytes = written }
                 }
             }
-            let (issues, names, written) = checked.withLock { $0 }
-            diagnostics += names.map { Diagnostic(.error, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
-            if names.isEmpty {
-                diagnostics += issues.filter { $0.severity != .warning }.prefix(20).map {
-                    Diagnostic(.error, "biodata-schema 3.0.0 refuses the upgraded document: \($0.message)", at: SourceLocation(file: file, jsonPath: $0.path))
-                }
+            let (issues, written) = checked.withLock { $0 }
+            diagnostics += issues.filter { $0.severity != .warning }.prefix(20).map {
+                Diagnostic(.error, "biodata-schema 3.0.0 refuses the upgraded document: \($0.message)", at: SourceLocation(file: file, jsonPath: $0.path))
             }
             diagnostics += issues.filter { $0.severity == .warning }.map { Diagnostic(.warning, $0.message, at: SourceLocation(file: file, jsonPath: $0.path)) }
             bytes = written
@@ -589,12 +581,9 @@ struct Converter {
     /// Refuses `object` when it breaks the target release's unit rule (``targetDialect``), naming the first field.
     private mutating func checkUnits(_ object: JSONObject) {
         guard let dialect = Converter.targetDialect else { return }
-        for (unitName, governed) in dialect.unitFields(in: Array(object.keys)) {
-            let unit = object[unitName] ?? .null
-            guard dialect.unitIsMissing(unit) else { continue }
-            for name in governed {
-                let value = object[name] ?? .null
-                guard dialect.governedIsSet(value) else { continue }
+        for (unitName, unit) in object where dialect.unitIsMissing(unit) {
+            guard let variable = dialect.unitVariable(ofUnit: unitName) else { continue }
+            for (name, value) in object where name != unitName && dialect.governedIsSet(value) && dialect.isGoverned(name, by: variable) {
                 problem(path.appending(name), "biodata-schema 3.0.0 requires \(unitName) when \(name) is set (\(JSONWriter.compactString(value))); the document has \(JSONWriter.compactString(unit)) and a unit cannot be made up")
                 return
             }
